@@ -1,0 +1,93 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  access_key_id:
+    description:
+      - Alibaba Cloud access key ID.
+      - If not set, the environment variables E(ALIBABA_CLOUD_ACCESS_KEY_ID), then E(ALICLOUD_ACCESS_KEY) are used,
+        then a profile of the aliyun CLI file (see O(profile)), then an ECS RAM role (see O(ecs_role_name)).
+      - The first source that yields credentials wins; when none does, the error lists every source tried.
+    type: str
+    aliases: [alicloud_access_key, access_key]
+  access_key_secret:
+    description:
+      - Alibaba Cloud access key secret, the partner of O(access_key_id).
+      - Environment fallbacks are E(ALIBABA_CLOUD_ACCESS_KEY_SECRET) and E(ALICLOUD_SECRET_KEY).
+    type: str
+    aliases: [alicloud_secret_key, secret_key]
+  security_token:
+    description:
+      - STS security token, for temporary credentials (access key IDs that start with C(STS.)).
+      - Environment fallbacks are E(ALIBABA_CLOUD_SECURITY_TOKEN) and E(ALICLOUD_SECURITY_TOKEN).
+    type: str
+    aliases: [alicloud_security_token]
+  profile:
+    description:
+      - Profile of the aliyun CLI configuration file to use, in modes C(AK), C(StsToken) or C(EcsRamRole).
+      - Defaults to E(ALIBABA_CLOUD_PROFILE), then E(ALICLOUD_PROFILE), then the file's C(current) profile.
+      - Naming a profile that does not exist is an error.
+    type: str
+  credentials_file:
+    description:
+      - Path of the aliyun CLI configuration file.
+      - Defaults to E(ALICLOUD_SHARED_CREDENTIALS_FILE), then C(~/.aliyun/config.json).
+    type: path
+  ecs_role_name:
+    description:
+      - Name of the RAM role attached to the ECS instance that runs the module.
+      - Credentials are then read from the instance metadata service, with an IMDSv2 token when the service gives one.
+      - Environment fallbacks are E(ALIBABA_CLOUD_ECS_METADATA) and E(ALICLOUD_ECS_ROLE_NAME).
+    type: str
+    aliases: [role_name]
+  region:
+    description:
+      - Region of the account. Regions outside mainland China (not starting with C(cn-)) use the international
+        site's CAS endpoint C(cas.ap-southeast-1.aliyuncs.com); others use C(cas.aliyuncs.com).
+      - Alidns always uses C(alidns.aliyuncs.com).
+      - Environment fallbacks are E(ALIBABA_CLOUD_REGION_ID), E(ALICLOUD_REGION) and E(ALICLOUD_REGION_ID).
+    type: str
+    aliases: [region_id, alicloud_region]
+  endpoint:
+    description:
+      - Base URL of the API (scheme, host and optional port), overriding the one chosen from O(region).
+      - Without it, E(ALIBABA_CLOUD_CAS_ENDPOINT) applies to CAS modules and E(ALIBABA_CLOUD_DNS_ENDPOINT) to Alidns
+        modules. This is how tests reach an emulator.
+      - A bare host name means HTTPS.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of the endpoint. Set to V(false) only for testing.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of CA certificates to trust for the endpoint, for example a private or test CA.
+    type: path
+  timeout:
+    description:
+      - Timeout in seconds of each HTTP request. Failed requests are retried with backoff within a bounded budget.
+    type: int
+    default: 30
+notes:
+  - Secrets (O(access_key_secret), O(security_token)) never appear in results, diffs or error messages.
+  - Set the connection options once for every module of the collection with
+    C(module_defaults) and the action group C(group/alicloud.cas.cas).
+requirements:
+  - requests
+"""
+
+    ATTRIBUTES = r"""
+attributes:
+  action_group:
+    description: Use C(group/alicloud.cas.cas) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - alicloud.cas.cas
+"""

@@ -1,0 +1,181 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is PRIVATE to the collection. It can change at any time.
+
+"""Typed errors raised by the client layers and turned into fail_json in one place."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+# Messages for the codes users meet first, saying what to fix rather than what broke.
+HINTS = {
+    "InvalidAccessKeyId.NotFound": (
+        "The access key ID is not known to Alibaba Cloud. Check access_key_id (or the"
+        " ALIBABA_CLOUD_ACCESS_KEY_ID environment variable / profile) and that the key was"
+        " not deleted."
+    ),
+    "InvalidAccessKeyId.Inactive": "The access key is disabled. Enable it in the RAM console or use another key.",
+    "SignatureDoesNotMatch": (
+        "The request signature was rejected. The access key secret does not belong to this"
+        " access key ID: check access_key_secret."
+    ),
+    "IncompleteSignature": "The request signature was rejected. Check access_key_secret.",
+    "Forbidden.RAM": (
+        "The RAM user or role is not allowed to call this action. Grant it the"
+        " AliyunYundunCertFullAccess (CAS) or AliyunDNSFullAccess (Alidns) policy, or a"
+        " custom policy with this action."
+    ),
+    "InvalidTimeStamp.Expired": (
+        "The request timestamp is more than 15 minutes away from Alibaba Cloud's clock."
+        " Synchronise this host's clock (NTP) and retry."
+    ),
+    "InvalidSecurityToken.Expired": (
+        "The STS security token has expired. Request new STS credentials and pass them as"
+        " security_token."
+    ),
+    "InvalidSecurityToken.Malformed": "The STS security token is malformed. Check security_token.",
+    "InvalidSecurityToken.MismatchWithAccessKey": (
+        "The STS security token does not belong to this access key. Pass the token issued"
+        " together with access_key_id."
+    ),
+    "SignatureNonceUsed": "A request nonce was reused; this is a client bug or a replayed request.",
+    "NotFoundPackage": (
+        "This account has no certificate resource plan for the product code. Buy one, or"
+        " choose a product_code that has quota (see alicloud.cas.package_info)."
+    ),
+    "NotRemainCount": (
+        "The certificate resource plan for this product code is used up. Buy more quota or"
+        " delete failed orders (deleted orders give their quota back)."
+    ),
+}
+
+_SECRET_PARAMS = re.compile(
+    r"((?:AccessKeySecret|SecurityToken|Signature|access_key_secret|security_token|PrivateKey)[=:]\s*)[^&\s,;\"']+",
+)
+
+
+def scrub(text):
+    """Remove values of secret parameters from text that may quote a request."""
+    return _SECRET_PARAMS.sub(r"\1********", str(text))
+
+
+class AlicloudCasError(Exception):
+    """Base class of every error this collection raises deliberately."""
+
+    def to_result(self):
+        """Structured fields for fail_json; secret-free."""
+        return {}
+
+
+class ConfigurationError(AlicloudCasError):
+    """Bad or missing user input, found before any call."""
+
+    def __init__(self, message, option=None):
+        super().__init__(message)
+        self.option = option
+
+    def to_result(self):
+        return {"option": self.option} if self.option else {}
+
+
+class CredentialsError(AlicloudCasError):
+    """No usable credentials, or a credential source that could not be read."""
+
+    def __init__(self, message, tried=()):
+        super().__init__(message)
+        self.tried = list(tried)
+
+    def to_result(self):
+        return {"credential_sources_tried": self.tried}
+
+
+class AlibabaCloudError(AlicloudCasError):
+    """An API call that failed: an error answer from the service, or no answer at all."""
+
+    def __init__(self, message, code=None, request_id=None, http_status=None, action=None,
+                 host_id=None, recommend=None, retry_after=None, attempts=1):
+        super().__init__(scrub(message))
+        self.code = code
+        self.request_id = request_id
+        self.http_status = http_status
+        self.action = action
+        self.host_id = host_id
+        self.recommend = recommend
+        self.retry_after = retry_after
+        self.attempts = attempts
+
+    @property
+    def message(self):
+        return self.args[0]
+
+    @property
+    def hint(self):
+        return HINTS.get(self.code)
+
+    def __str__(self):
+        parts = []
+        if self.action:
+            parts.append("%s failed" % self.action)
+        if self.code:
+            parts.append("with %s" % self.code)
+        head = " ".join(parts) if parts else "Alibaba Cloud call failed"
+        text = "%s: %s" % (head, self.message)
+        if self.hint:
+            text += " " + self.hint
+        if self.request_id:
+            text += " (RequestId %s)" % self.request_id
+        return text
+
+    def to_result(self):
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "request_id": self.request_id,
+                "http_status": self.http_status,
+                "action": self.action,
+                "recommend": self.recommend,
+                "attempts": self.attempts,
+            }
+        }
+
+
+class NetworkError(AlibabaCloudError):
+    """The request got no HTTP answer: connection refused or reset, TLS failure, timeout."""
+
+
+def parse_error_body(body, content_type=""):
+    """Read Code/Message/RequestId/HostId/Recommend from a JSON or XML error body.
+
+    Returns a dict with lower-case keys (values may be None). Gateways and SDKs differ in
+    key case, so both spellings are accepted.
+    """
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    fields = {}
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = {}
+        if isinstance(data, dict):
+            fields = {k.lower(): v for k, v in data.items()}
+    elif stripped.startswith("<") or "xml" in content_type:
+        try:
+            root = ET.fromstring(stripped)
+        except ET.ParseError:
+            root = None
+        if root is not None:
+            fields = {child.tag.lower(): (child.text or "") for child in root}
+    return {
+        "code": fields.get("code"),
+        "message": fields.get("message") or fields.get("description") or fields.get("detail"),
+        "request_id": fields.get("requestid"),
+        "host_id": fields.get("hostid"),
+        "recommend": fields.get("recommend"),
+    }

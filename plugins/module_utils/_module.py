@@ -1,0 +1,121 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is PRIVATE to the collection. It can change at any time.
+
+"""AnsibleModule glue: the shared options, client construction, and the one place
+where errors become fail_json."""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.alicloud.cas.plugins.module_utils._credentials import resolve_credentials
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlicloudCasError, ConfigurationError, scrub
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import (
+    ALIDNS_VERSION,
+    CAS_VERSION,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    RpcClient,
+    alidns_endpoint,
+    cas_endpoint,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient
+from ansible_collections.alicloud.cas.plugins.module_utils._alidns import AlidnsClient
+
+CONNECTION_OPTIONS = (
+    "access_key_id", "access_key_secret", "security_token", "profile", "credentials_file",
+    "ecs_role_name", "region", "endpoint", "validate_certs", "ca_path", "timeout",
+)
+
+
+def connection_argument_spec():
+    """Options every module shares; documented by the alicloud.cas.connection fragment."""
+    return dict(
+        access_key_id=dict(type="str", aliases=["alicloud_access_key", "access_key"], no_log=True),
+        access_key_secret=dict(type="str", aliases=["alicloud_secret_key", "secret_key"], no_log=True),
+        security_token=dict(type="str", aliases=["alicloud_security_token"], no_log=True),
+        profile=dict(type="str"),
+        credentials_file=dict(type="path"),
+        ecs_role_name=dict(type="str", aliases=["role_name"]),
+        region=dict(type="str", aliases=["region_id", "alicloud_region"],
+                    fallback=(env_fallback, ["ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION", "ALICLOUD_REGION_ID"])),
+        endpoint=dict(type="str"),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        timeout=dict(type="int", default=30),
+    )
+
+
+class AlicloudModule:
+    """An AnsibleModule with the shared options, that builds API clients on demand."""
+
+    def __init__(self, argument_spec, supports_check_mode=True, **kwargs):
+        spec = connection_argument_spec()
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+        self._session = None
+
+    @property
+    def params(self):
+        return self.module.params
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    @property
+    def diff_mode(self):
+        return self.module._diff
+
+    def _rpc(self, endpoint, version):
+        params = self.params
+        if params["timeout"] <= 0:
+            raise ConfigurationError("timeout must be a positive number of seconds, got %d." % params["timeout"], "timeout")
+        credentials = resolve_credentials(params)
+        verify = params["ca_path"] or params["validate_certs"]
+        if params["ca_path"] and not os.path.isfile(params["ca_path"]):
+            raise ConfigurationError("ca_path %s is not a readable file; give a PEM CA bundle." % params["ca_path"], "ca_path")
+        if verify is False:
+            _silence_insecure_warning()
+        rpc = RpcClient(endpoint, version, credentials, session=self._session, timeout=params["timeout"], verify=verify)
+        self._session = rpc.session  # one connection pool per module run, shared by both products
+        return rpc
+
+    def cas(self):
+        return CasClient(self._rpc(cas_endpoint(self.params["endpoint"], self.params["region"], os.environ), CAS_VERSION))
+
+    def alidns(self):
+        return AlidnsClient(self._rpc(alidns_endpoint(self.params["endpoint"], os.environ), ALIDNS_VERSION))
+
+    def run(self, logic):
+        """Run ``logic(self)`` and exit with its result dict; the only place errors become fail_json.
+
+        A result may carry ``warnings`` (a list of strings), which become module warnings.
+        """
+        try:
+            result = logic(self)
+        except AlicloudCasError as error:
+            self.module.fail_json(msg=str(error), **error.to_result())
+        except Exception as error:  # a bug: still report it without secrets
+            self.module.fail_json(msg="Unexpected error: %s" % scrub(error), exception=scrub(traceback.format_exc()))
+        else:
+            for warning in result.pop("warnings", []):
+                self.module.warn(warning)
+            self.module.exit_json(**result)
+
+
+def _silence_insecure_warning():
+    """The user turned verification off on purpose; urllib3's warning would only repeat it on stderr."""
+    try:
+        import urllib3
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    except ImportError:  # pragma: no cover
+        pass

@@ -1,0 +1,231 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is PRIVATE to the collection. It can change at any time.
+
+"""Signed RPC calls over one requests.Session, with the collection's single retry policy."""
+
+from __future__ import annotations
+
+import platform
+import random
+import re
+import time
+
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
+    AlibabaCloudError,
+    ConfigurationError,
+    NetworkError,
+    parse_error_body,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._signer import signed_query
+
+try:
+    import requests
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by the module glue
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+
+COLLECTION_VERSION = "0.1.0"
+
+_QUERY = re.compile(r"\?[^\s)'\"]*")
+
+CAS_VERSION = "2020-04-07"
+ALIDNS_VERSION = "2015-01-09"
+CAS_HOST = "cas.aliyuncs.com"
+CAS_INTERNATIONAL_HOST = "cas.ap-southeast-1.aliyuncs.com"
+ALIDNS_HOST = "alidns.aliyuncs.com"
+CAS_ENDPOINT_ENV = "ALIBABA_CLOUD_CAS_ENDPOINT"
+DNS_ENDPOINT_ENV = "ALIBABA_CLOUD_DNS_ENDPOINT"
+
+# Codes that mean "not done, try again later". Throttling is matched by prefix because
+# the gateway uses several spellings (Throttling, Throttling.User, Throttling.Api ...).
+RETRYABLE_CODES = frozenset((
+    "ServiceUnavailable", "InternalError", "UnknownError", "Rejected.Throttling",
+    "LastOperationNotFinished", "DnsSystemBusyness",
+))
+
+
+def _is_throttling(code):
+    return bool(code) and (code.startswith("Throttling") or code == "Rejected.Throttling")
+
+
+def user_agent():
+    return "alicloud.cas/%s (requests/%s; python/%s)" % (
+        COLLECTION_VERSION, getattr(requests, "__version__", "?"), platform.python_version())
+
+
+def normalize_endpoint(endpoint, option="endpoint"):
+    """A base URL with scheme, host and optional port; a bare host means HTTPS."""
+    value = endpoint.strip().rstrip("/")
+    if "://" not in value:
+        value = "https://" + value
+    scheme, rest = value.split("://", 1)
+    if scheme.lower() not in ("https", "http"):
+        raise ConfigurationError(
+            "%s must be an http:// or https:// URL, got scheme %r. Use for example"
+            " https://cas.aliyuncs.com." % (option, scheme), option=option)
+    if not rest or "/" in rest or "?" in rest or "@" in rest:
+        raise ConfigurationError(
+            "%s must be a base URL with only scheme, host and port (no path, query or user"
+            " info), got %r." % (option, endpoint), option=option)
+    return "%s://%s" % (scheme.lower(), rest)
+
+
+def cas_endpoint(endpoint=None, region=None, environ=None):
+    """The CAS base URL: the option, then the environment, then the site of the region."""
+    environ = environ or {}
+    if endpoint:
+        return normalize_endpoint(endpoint)
+    if environ.get(CAS_ENDPOINT_ENV):
+        return normalize_endpoint(environ[CAS_ENDPOINT_ENV], option=CAS_ENDPOINT_ENV)
+    if region and not region.startswith("cn-"):
+        return "https://" + CAS_INTERNATIONAL_HOST
+    return "https://" + CAS_HOST
+
+
+def alidns_endpoint(endpoint=None, environ=None):
+    environ = environ or {}
+    if endpoint:
+        return normalize_endpoint(endpoint)
+    if environ.get(DNS_ENDPOINT_ENV):
+        return normalize_endpoint(environ[DNS_ENDPOINT_ENV], option=DNS_ENDPOINT_ENV)
+    return "https://" + ALIDNS_HOST
+
+
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded in attempts and in total time.
+
+    The wait before attempt n+1 is uniform in [0, min(max_delay, base_delay * 2**(n-1))].
+    A server's x-acs-retry-after is honoured as a lower bound, still capped by max_delay.
+    """
+
+    def __init__(self, max_attempts=6, base_delay=0.5, max_delay=10.0, total_timeout=90.0, rng=None):
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.total_timeout = total_timeout
+        self._rng = rng or random.random
+
+    def delay(self, attempt, retry_after=None):
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        wait = self._rng() * ceiling
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.max_delay))
+        return wait
+
+    @staticmethod
+    def is_retryable(error):
+        """Whether a failed attempt may be repeated as it is."""
+        if isinstance(error, NetworkError):
+            return True
+        if _is_throttling(error.code) or error.code in RETRYABLE_CODES:
+            return True
+        return error.http_status is not None and error.http_status >= 500
+
+    @staticmethod
+    def was_rejected(error):
+        """True when the service certainly did not apply the request (it was throttled)."""
+        return not isinstance(error, NetworkError) and _is_throttling(error.code)
+
+
+class RpcClient:
+    """One product's API at one base URL, signed with one set of credentials."""
+
+    def __init__(self, endpoint, version, credentials, session=None, timeout=30, verify=True,
+                 retry_policy=None, sleep=time.sleep, clock=time.monotonic):
+        self.endpoint = endpoint
+        self.version = version
+        self.credentials = credentials
+        self.timeout = timeout
+        self.verify = verify
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = user_agent()
+        self.session = session
+
+    def call(self, action, params=None, reconcile=None):
+        """Call ``action`` and return the decoded JSON answer.
+
+        Without ``reconcile`` the call is treated as idempotent and retried under the
+        policy. With ``reconcile`` (for calls that create something chargeable), a
+        failure after which the request may have been applied is never simply repeated:
+        ``reconcile()`` is asked first and its non-None answer is returned as the result.
+        Only if it finds nothing is the call repeated.
+        """
+        params = params or {}
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(action, params)
+            except AlibabaCloudError as error:
+                error.attempts = attempt
+                if not self.retry_policy.is_retryable(error):
+                    raise
+                if reconcile is not None and not self.retry_policy.was_rejected(error):
+                    adopted = reconcile()
+                    if adopted is not None:
+                        return adopted
+                wait = self.retry_policy.delay(attempt, error.retry_after)
+                out_of_attempts = attempt >= self.retry_policy.max_attempts
+                out_of_time = self._clock() - started + wait > self.retry_policy.total_timeout
+                if out_of_attempts or out_of_time:
+                    if attempt > 1:
+                        error.args = ("%s (gave up after %d attempts in %.1f s)" % (
+                            error.message, attempt, self._clock() - started),)
+                    raise
+                self._sleep(wait)
+
+    def _attempt(self, action, params):
+        url = "%s/?%s" % (self.endpoint, signed_query("POST", action, self.version, params, self.credentials))
+        try:
+            response = self.session.post(url, timeout=self.timeout, verify=self.verify)
+        except requests.exceptions.SSLError as exc:
+            raise NetworkError(
+                "TLS verification of %s failed: %s. Pass ca_path with the CA bundle that signed"
+                " the endpoint's certificate; set validate_certs=false only for testing."
+                % (self.endpoint, _reason(exc)), action=action)
+        except requests.exceptions.Timeout as exc:
+            raise NetworkError("No answer from %s within %s s: %s" % (self.endpoint, self.timeout, _reason(exc)),
+                               action=action)
+        except requests.exceptions.RequestException as exc:
+            raise NetworkError("Could not reach %s: %s" % (self.endpoint, _reason(exc)), action=action)
+        return self._decode(action, response)
+
+    @staticmethod
+    def _decode(action, response):
+        request_id = response.headers.get("x-acs-request-id")
+        if response.status_code < 300:
+            try:
+                return response.json()
+            except ValueError:
+                raise AlibabaCloudError("The answer was not JSON", http_status=response.status_code,
+                                        action=action, request_id=request_id)
+        fields = parse_error_body(response.content, response.headers.get("Content-Type", ""))
+        retry_after = response.headers.get("x-acs-retry-after")
+        retry_after_seconds = None
+        if retry_after and retry_after.isdigit():
+            retry_after_seconds = int(retry_after) / 1000.0  # darabonba reads it as milliseconds
+        raise AlibabaCloudError(
+            fields["message"] or "HTTP %d" % response.status_code,
+            code=fields["code"], request_id=fields["request_id"] or request_id,
+            http_status=response.status_code, action=action, host_id=fields["host_id"],
+            recommend=fields["recommend"], retry_after=retry_after_seconds)
+
+
+def _reason(exc):
+    """The text of a requests exception with every query string removed.
+
+    requests and urllib3 quote the request URL in their messages, and its query carries the
+    signature and any STS token.
+    """
+    return _QUERY.sub("?<query removed>", str(exc) or type(exc).__name__)

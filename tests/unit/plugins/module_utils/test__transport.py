@@ -1,0 +1,256 @@
+import json
+import urllib.parse
+
+import pytest
+import requests
+
+from ansible_collections.alicloud.cas.plugins.module_utils import _transport
+from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
+    AlibabaCloudError,
+    ConfigurationError,
+    NetworkError,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._signer import sign_rpc
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy, RpcClient
+
+SECRET = "s3cr3t-value-never-shown"
+TOKEN = "sts-token-never-shown"
+
+
+class FakeResponse:
+    def __init__(self, status, body, headers=None):
+        self.status_code = status
+        self.content = body.encode() if isinstance(body, str) else body
+        self.headers = {"Content-Type": "application/json"}
+        self.headers.update(headers or {})
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class FakeSession:
+    """Plays back answers (a FakeResponse or an exception to raise), recording each URL."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.urls = []
+        self.headers = {}
+
+    def post(self, url, timeout, verify):
+        self.urls.append(url)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def params(self, index):
+        return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.urls[index]).query))
+
+
+def ok(body=None):
+    return FakeResponse(200, json.dumps(dict({"RequestId": "R-OK"}, **(body or {}))))
+
+
+def error(status, code, message="failed", headers=None):
+    return FakeResponse(status, json.dumps({"RequestId": "R-ERR", "HostId": "cas.aliyuncs.com", "Code": code,
+                                            "Message": message, "Recommend": "https://example/x"}), headers)
+
+
+def client(answers, policy=None, sleeps=None, token=None):
+    sleeps = [] if sleeps is None else sleeps
+    session = FakeSession(answers)
+    rpc = RpcClient("https://cas.example", "2020-04-07", Credentials("AKID", SECRET, token, "test"),
+                    session=session, retry_policy=policy or RetryPolicy(rng=lambda: 1.0), sleep=sleeps.append)
+    return rpc, session
+
+
+def test_request_is_a_signed_post_with_parameters_in_the_query():
+    rpc, session = client([ok({"OrderId": 5})])
+    assert rpc.call("DescribeCertificateState", {"OrderId": 5}) == {"RequestId": "R-OK", "OrderId": 5}
+    params = session.params(0)
+    assert session.urls[0].startswith("https://cas.example/?")
+    signature = params.pop("Signature")
+    assert signature == sign_rpc("POST", params, SECRET)
+    assert params["Action"] == "DescribeCertificateState" and params["Format"] == "JSON"
+
+
+def test_user_agent_names_collection_and_version():
+    assert _transport.user_agent().startswith("alicloud.cas/%s " % _transport.COLLECTION_VERSION)
+
+
+def test_collection_version_matches_galaxy_yml():
+    import os
+    import re
+    galaxy = open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "galaxy.yml")).read()
+    assert re.search(r"^version: (\S+)$", galaxy, re.M).group(1) == _transport.COLLECTION_VERSION
+
+
+@pytest.mark.parametrize("failure", [
+    error(503, "ServiceUnavailable"), error(500, "InternalError"), error(400, "Throttling.User"),
+    error(400, "Throttling"), error(400, "LastOperationNotFinished"), error(502, "BadGateway"),
+    requests.exceptions.ConnectionError("reset"), requests.exceptions.ReadTimeout("slow"),
+])
+def test_transient_failures_are_retried_with_fresh_nonce(failure):
+    rpc, session = client([failure, ok()])
+    assert rpc.call("ListUserCertificateOrder")["RequestId"] == "R-OK"
+    assert len(session.urls) == 2
+    assert session.params(0)["SignatureNonce"] != session.params(1)["SignatureNonce"]
+
+
+@pytest.mark.parametrize("code, status", [("InvalidParameter", 400), ("NotRemainCount", 404),
+                                          ("SignatureDoesNotMatch", 400), ("Forbidden.RAM", 403)])
+def test_business_errors_are_not_retried(code, status):
+    rpc, session = client([error(status, code), ok()])
+    with pytest.raises(AlibabaCloudError) as raised:
+        rpc.call("CreateCertificateRequest")
+    assert raised.value.code == code and raised.value.http_status == status and raised.value.attempts == 1
+    assert len(session.urls) == 1
+
+
+def test_attempts_are_bounded_and_error_says_so():
+    sleeps = []
+    rpc, session = client([error(503, "ServiceUnavailable")] * 10, RetryPolicy(max_attempts=4, rng=lambda: 1.0),
+                          sleeps)
+    with pytest.raises(AlibabaCloudError) as raised:
+        rpc.call("DescribePackageState")
+    assert len(session.urls) == 4 and len(sleeps) == 3
+    assert raised.value.attempts == 4
+    assert "gave up after 4 attempts" in str(raised.value)
+
+
+def test_backoff_is_exponential_capped_and_jittered():
+    policy = RetryPolicy(base_delay=0.5, max_delay=3.0, rng=lambda: 1.0)
+    assert [policy.delay(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    assert RetryPolicy(rng=lambda: 0.0).delay(5) == 0.0
+    draws = iter([0.25, 0.75])
+    jittered = RetryPolicy(base_delay=1.0, max_delay=100, rng=lambda: next(draws))
+    assert jittered.delay(3) == 1.0 and jittered.delay(3) == 3.0
+
+
+def test_total_time_budget_stops_retries():
+    now = [0.0]
+    sleeps = []
+    session = FakeSession([error(503, "ServiceUnavailable")] * 10)
+    rpc = RpcClient("https://cas.example", "v", Credentials("AKID", SECRET), session=session,
+                    retry_policy=RetryPolicy(max_attempts=10, base_delay=4, max_delay=4, total_timeout=10,
+                                             rng=lambda: 1.0),
+                    sleep=lambda s: (sleeps.append(s), now.__setitem__(0, now[0] + s)), clock=lambda: now[0])
+    with pytest.raises(AlibabaCloudError):
+        rpc.call("X")
+    assert sum(sleeps) <= 10 and len(session.urls) == 3
+
+
+def test_retry_after_header_is_honoured_within_cap():
+    sleeps = []
+    rpc, _session = client([error(400, "Throttling.User", headers={"x-acs-retry-after": "2500"}), ok()],
+                           RetryPolicy(rng=lambda: 0.0, max_delay=10), sleeps)
+    rpc.call("X")
+    assert sleeps == [2.5]
+    assert RetryPolicy(rng=lambda: 0.0, max_delay=1).delay(1, retry_after=30) == 1
+
+
+def test_create_is_not_repeated_when_reconcile_adopts_the_lost_order():
+    rpc, session = client([requests.exceptions.ConnectionError("lost"), ok({"OrderId": 99})])
+    adopted = rpc.call("CreateCertificateRequest", {"Domain": "a.example.com"},
+                       reconcile=lambda: {"OrderId": 7, "Adopted": True})
+    assert adopted == {"OrderId": 7, "Adopted": True}
+    assert len(session.urls) == 1
+
+
+def test_create_is_repeated_only_after_reconcile_finds_nothing():
+    checks = []
+    rpc, session = client([error(500, "InternalError"), ok({"OrderId": 99})])
+    answer = rpc.call("CreateCertificateRequest", reconcile=lambda: checks.append(1))
+    assert answer["OrderId"] == 99 and len(session.urls) == 2 and checks == [1]
+
+
+def test_throttled_create_is_retried_without_reconcile():
+    rpc, session = client([error(400, "Throttling.User"), ok({"OrderId": 1})])
+    answer = rpc.call("CreateCertificateRequest", reconcile=lambda: pytest.fail("throttled calls were not applied"))
+    assert answer["OrderId"] == 1 and len(session.urls) == 2
+
+
+def test_error_fields_from_json_body():
+    rpc, _ = client([error(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")])
+    with pytest.raises(AlibabaCloudError) as raised:
+        rpc.call("DescribePackageState")
+    err = raised.value
+    assert (err.code, err.request_id, err.http_status, err.action) == (
+        "InvalidAccessKeyId.NotFound", "R-ERR", 404, "DescribePackageState")
+    assert "Check access_key_id" in str(err) and "RequestId R-ERR" in str(err)
+    assert err.to_result()["error"]["recommend"] == "https://example/x"
+
+
+def test_error_fields_from_xml_body():
+    body = ("<?xml version='1.0' encoding='UTF-8'?><Error><RequestId>R-X</RequestId><HostId>alidns.aliyuncs.com"
+            "</HostId><Code>InvalidTimeStamp.Expired</Code><Message>Specified time stamp or date value is expired."
+            "</Message></Error>")
+    rpc, _ = client([FakeResponse(400, body, {"Content-Type": "text/xml;charset=utf-8"})])
+    with pytest.raises(AlibabaCloudError) as raised:
+        rpc.call("DescribeDomains")
+    assert raised.value.code == "InvalidTimeStamp.Expired" and raised.value.request_id == "R-X"
+    assert "Synchronise this host's clock" in str(raised.value)
+
+
+@pytest.mark.parametrize("code, advice", [
+    ("SignatureDoesNotMatch", "check access_key_secret"), ("Forbidden.RAM", "Grant it"),
+    ("InvalidSecurityToken.Expired", "Request new STS credentials"),
+])
+def test_common_codes_say_what_to_fix(code, advice):
+    rpc, _ = client([error(400, code)])
+    with pytest.raises(AlibabaCloudError) as raised:
+        rpc.call("X")
+    assert advice in str(raised.value)
+
+
+def test_request_id_falls_back_to_header_and_non_json_body():
+    rpc, _ = client([FakeResponse(502, "<html>bad gateway</html>", {"x-acs-request-id": "R-H",
+                                                                      "Content-Type": "text/html"})],
+                    RetryPolicy(max_attempts=1))
+    with pytest.raises(AlibabaCloudError) as raised:
+        rpc.call("X")
+    assert raised.value.request_id == "R-H" and raised.value.message == "HTTP 502"
+
+
+def test_network_errors_never_show_the_query():
+    url = "https://cas.example/?AccessKeyId=AKID&SecurityToken=%s&Signature=abc" % TOKEN
+    failure = requests.exceptions.ConnectionError("HTTPSConnectionPool(host='x', port=1): Max retries exceeded "
+                                                  "with url: /?%s (Caused by X)" % url.split("?")[1])
+    rpc, _ = client([failure], RetryPolicy(max_attempts=1), token=TOKEN)
+    with pytest.raises(NetworkError) as raised:
+        rpc.call("X")
+    text = str(raised.value) + repr(raised.value.to_result())
+    assert TOKEN not in text and "Signature=abc" not in text and "Caused by X" in text
+
+
+def test_tls_failure_explains_ca_path():
+    rpc, _ = client([requests.exceptions.SSLError("certificate verify failed")], RetryPolicy(max_attempts=1))
+    with pytest.raises(NetworkError, match="Pass ca_path"):
+        rpc.call("X")
+
+
+@pytest.mark.parametrize("region, expected", [
+    (None, "https://cas.aliyuncs.com"), ("cn-hangzhou", "https://cas.aliyuncs.com"),
+    ("ap-southeast-1", "https://cas.ap-southeast-1.aliyuncs.com"),
+    ("eu-central-1", "https://cas.ap-southeast-1.aliyuncs.com"),
+])
+def test_cas_endpoint_by_region(region, expected):
+    assert _transport.cas_endpoint(region=region, environ={}) == expected
+
+
+def test_endpoint_option_beats_environment_and_keeps_port():
+    env = {"ALIBABA_CLOUD_CAS_ENDPOINT": "https://127.0.0.1:9/", "ALIBABA_CLOUD_DNS_ENDPOINT": "http://127.0.0.1:8"}
+    assert _transport.cas_endpoint(None, "cn-hangzhou", env) == "https://127.0.0.1:9"
+    assert _transport.cas_endpoint("https://127.0.0.1:7", None, env) == "https://127.0.0.1:7"
+    assert _transport.alidns_endpoint(None, env) == "http://127.0.0.1:8"
+    assert _transport.alidns_endpoint(None, {}) == "https://alidns.aliyuncs.com"
+    assert _transport.alidns_endpoint("alidns.example", {}) == "https://alidns.example"
+
+
+@pytest.mark.parametrize("bad", ["ftp://cas.aliyuncs.com", "https://cas.aliyuncs.com/path", "https://u@host",
+                                 "https://host/?q=1"])
+def test_bad_endpoint_names_the_option(bad):
+    with pytest.raises(ConfigurationError) as raised:
+        _transport.cas_endpoint(bad)
+    assert raised.value.option == "endpoint" and "endpoint" in str(raised.value)
