@@ -1,0 +1,244 @@
+"""Control API under ``/__emulator__/``: seeding, inspection and fault injection (JSON, unsigned)."""
+
+import dataclasses
+import datetime
+import json
+import re
+import time
+
+from .cas import ORDER_TYPES
+from .errors import ApiError
+from .state import AccessKey, Quota, Settings
+
+PREFIX = "/__emulator__/"
+_ORDER_PATH = re.compile(r"^orders/(\d+)/(expire|state)$")
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def _need(body: dict, *names: str) -> list:
+    missing = [n for n in names if body.get(n) in (None, "")]
+    if missing:
+        raise ControlError(400, f"missing field(s): {', '.join(missing)}")
+    return [body[n] for n in names]
+
+
+def _expiration(value) -> float | None:
+    """STS ``expired``: true (already expired), false/absent (never), epoch seconds or ISO 8601."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return time.time() - 1
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise ControlError(400, "expired must be a boolean, epoch seconds or an ISO 8601 time") from None
+
+
+class ControlApi:
+    def __init__(self, core) -> None:
+        self.core = core
+        self.state = core.state
+        self._routes = {
+            ("GET", "state"): self.get_state, ("GET", "calls"): self.get_calls, ("GET", "ca"): self.get_ca,
+            ("POST", "reset"): self.reset, ("POST", "accounts"): self.add_account, ("POST", "sts"): self.add_sts,
+            ("POST", "zones"): self.add_zone, ("POST", "records"): self.add_record,
+            ("POST", "quota"): self.set_quota, ("POST", "files"): self.add_file,
+            ("POST", "webroots"): self.add_webroot, ("POST", "settings"): self.update_settings,
+            ("POST", "faults"): self.set_faults, ("POST", "faults/clear"): self.clear_faults,
+            ("POST", "calls/clear"): self.clear_calls,
+        }
+
+    def handle(self, method: str, path: str, raw_body: bytes) -> tuple[int, dict]:
+        route = path[len(PREFIX):].strip("/")
+        try:
+            body = json.loads(raw_body) if raw_body.strip() else {}
+            if not isinstance(body, dict):
+                raise ControlError(400, "the request body must be a JSON object")
+            match = _ORDER_PATH.match(route)
+            if match and method == "POST":
+                order_id, verb = int(match.group(1)), match.group(2)
+                handler = self.expire_order if verb == "expire" else self.set_order_state
+                return 200, handler(order_id, body)
+            handler = self._routes.get((method, route))
+            if handler is None:
+                raise ControlError(404, f"no control endpoint {method} {PREFIX}{route}")
+            return 200, handler(body)
+        except ControlError as error:
+            return error.status, {"error": str(error)}
+        except ApiError as error:
+            return 400, {"error": error.message, "code": error.code}
+        except (ValueError, TypeError, KeyError) as error:
+            return 400, {"error": f"invalid request: {error}"}
+
+    # --- inspection ---------------------------------------------------------------------------
+    def get_state(self, _body: dict) -> dict:
+        with self.state.lock:
+            state = self.state
+            return {
+                "accounts": sorted(state.accounts),
+                "access_keys": [k.public() for k in state.keys.values()],
+                "orders": [self._order_view(o) for o in state.orders.values()],
+                "zones": {acc: {name: [r.public() for r in zone.records.values()] for name, zone in zones.items()}
+                          for acc, zones in state.zones.items()},
+                "quotas": [{"account_id": acc, "product_code": code, "total": q.total, "used": q.used,
+                            "issued": q.issued} for (acc, code), q in state.quotas.items()],
+                "files": [{"domain": d, "uri": u, "content": c} for (d, u), c in state.files.items()],
+                "webroots": state.webroots,
+                "settings": dataclasses.asdict(state.settings),
+                "faults": self.core.faults.describe(),
+            }
+
+    def _order_view(self, order) -> dict:
+        return {
+            "order_id": order.order_id, "account_id": order.account_id, "type": order.type,
+            "status": self.core.cas.list_status(order), "domain": order.domain,
+            "product_code": order.product_code, "validate_type": order.validate_type,
+            "record_domain": self.core.cas.record_domain(order), "record_value": order.record_value,
+            "email": order.email, "phone": order.phone, "username": order.username, "tags": order.tags,
+            "instance_id": order.instance_id, "buy_date": order.buy_ms, "cert_id": order.cert_id,
+            "cert_start_time": order.cert_start_ms, "cert_end_time": order.cert_end_ms,
+            "certificate": order.certificate, "private_key": order.private_key_pem,
+            "csr_supplied": order.private_key is None,
+        }
+
+    def get_calls(self, _body: dict) -> dict:
+        with self.state.lock:
+            return {"calls": list(self.state.calls)}
+
+    def get_ca(self, _body: dict) -> dict:
+        return {"issuer_ca_pem": self.core.ca.root_pem, "intermediate_pem": self.core.ca.intermediate_pem}
+
+    # --- seeding ------------------------------------------------------------------------------
+    def reset(self, body: dict) -> dict:
+        self.core.reset(body.get("seed"))
+        return {"ok": True}
+
+    def add_account(self, body: dict) -> dict:
+        account_id, key_id, secret = _need(body, "account_id", "access_key_id", "access_key_secret")
+        with self.state.lock:
+            self.state.add_key(AccessKey(str(key_id), str(secret), str(account_id)))
+        return {"ok": True}
+
+    def add_sts(self, body: dict) -> dict:
+        account_id, key_id, secret, token = _need(
+            body, "account_id", "access_key_id", "access_key_secret", "security_token")
+        key = AccessKey(str(key_id), str(secret), str(account_id), security_token=str(token),
+                        expiration=_expiration(body.get("expired")))
+        with self.state.lock:
+            self.state.add_key(key)
+        return {"ok": True}
+
+    def add_zone(self, body: dict) -> dict:
+        account_id, zone = _need(body, "account_id", "zone")
+        created = self.core.alidns.add_zone(str(account_id), str(zone))
+        return {"ok": True, "zone": created.name, "domain_id": created.domain_id}
+
+    def add_record(self, body: dict) -> dict:
+        account_id, zone, rr, type_, value = _need(body, "account_id", "zone", "rr", "type", "value")
+        params = {"RR": rr, "Type": type_, "Value": value, "TTL": str(body.get("ttl", 600)),
+                  "Line": body.get("line", "default")}
+        if body.get("priority") is not None:
+            params["Priority"] = str(body["priority"])
+        record = self.core.alidns.add_record(str(account_id), str(zone), params)
+        return {"ok": True, "record_id": record.record_id}
+
+    def set_quota(self, body: dict) -> dict:
+        account_id, product_code = (str(v) for v in _need(body, "account_id", "product_code"))
+        with self.state.lock:
+            self.state.add_account(account_id)
+            old = self.state.quotas.get((account_id, product_code))
+            self.state.quotas[(account_id, product_code)] = Quota(
+                total=int(body.get("total", 0)), used=int(body.get("used", 0)),
+                issued=old.issued if old else 0)
+        return {"ok": True}
+
+    def add_file(self, body: dict) -> dict:
+        domain, uri, content = _need(body, "domain", "uri", "content")
+        with self.state.lock:
+            self.state.files[(str(domain).lower(), str(uri))] = str(content)
+        return {"ok": True}
+
+    def add_webroot(self, body: dict) -> dict:
+        domain, path = _need(body, "domain", "path")
+        with self.state.lock:
+            roots = self.state.webroots.setdefault(str(domain).lower(), [])
+            if path not in roots:
+                roots.append(str(path))
+        return {"ok": True}
+
+    def update_settings(self, body: dict) -> dict:
+        unknown = set(body) - {f.name for f in dataclasses.fields(Settings)}
+        if unknown:
+            raise ControlError(400, f"unknown setting(s): {', '.join(sorted(unknown))}")
+        if body.get("record_domain_style", "zone") not in ("zone", "domain"):
+            raise ControlError(400, "record_domain_style must be 'zone' or 'domain'")
+        if float(body.get("issue_delay", 0)) < 0 or int(body.get("validity_days", 1)) < 1:
+            raise ControlError(400, "issue_delay must be >= 0 and validity_days >= 1")
+        with self.state.lock:
+            settings = self.state.settings
+            for name, value in body.items():
+                if name == "verify_fail_domains":
+                    value = [str(d).lower() for d in value]
+                elif name == "issue_delay":
+                    value = float(value)
+                elif name == "validity_days":
+                    value = int(value)
+                elif name == "auto_dns_validation":
+                    value = bool(value)
+                setattr(settings, name, value)
+            return {"ok": True, "settings": dataclasses.asdict(settings)}
+
+    # --- faults and calls ---------------------------------------------------------------------
+    def set_faults(self, body: dict) -> dict:
+        with self.state.lock:
+            self.core.faults.configure(body)
+            return {"ok": True, "faults": self.core.faults.describe()}
+
+    def clear_faults(self, _body: dict) -> dict:
+        with self.state.lock:
+            self.core.faults.clear()
+        return {"ok": True}
+
+    def clear_calls(self, _body: dict) -> dict:
+        with self.state.lock:
+            self.state.calls.clear()
+        return {"ok": True}
+
+    # --- orders -------------------------------------------------------------------------------
+    def _order(self, order_id: int):
+        order = self.state.orders.get(order_id)
+        if order is None:
+            raise ControlError(404, f"order {order_id} not found")
+        return order
+
+    def expire_order(self, order_id: int, body: dict) -> dict:
+        (days_left,) = _need(body, "days_left")
+        with self.state.lock:
+            order = self._order(order_id)
+            if order.certificate is None:
+                raise ControlError(409, f"order {order_id} has no issued certificate")
+            not_after = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + \
+                datetime.timedelta(days=float(days_left))
+            self.core.cas.issue(order, not_after=not_after)
+            return self._order_view(order)
+
+    def set_order_state(self, order_id: int, body: dict) -> dict:
+        (type_,) = _need(body, "type")
+        if type_ not in ORDER_TYPES:
+            raise ControlError(400, f"type must be one of {', '.join(ORDER_TYPES)}")
+        with self.state.lock:
+            order = self._order(order_id)
+            if type_ == "certificate":
+                if order.type != "certificate":
+                    self.core.cas.issue(order)
+            else:
+                order.type = type_
+                order.process_since = time.time() if type_ == "process" else None
+            return self._order_view(order)

@@ -1,0 +1,21 @@
+"""Named starting states (``--seed``). ``demo`` is fixed by docs/dev/contracts.md."""
+
+from .state import AccessKey, Quota, State
+
+DEMO_ACCOUNT_ID = "1234567890123456"
+DEMO_ACCESS_KEY_ID = "LTAI5tEmulatorDemoKey01"
+DEMO_ACCESS_KEY_SECRET = "EmulatorDemoSecret0123456789abc"
+DEMO_ZONE = "example.com"
+DEMO_QUOTAS = {"digicert-free-1-free": 20, "geotrust-dv-w-starter": 5}
+SEEDS = ("demo", "empty")
+
+
+def apply_seed(seed: str, state: State, alidns) -> None:
+    if seed not in SEEDS:
+        raise ValueError(f"unknown seed {seed!r}; choose one of {', '.join(SEEDS)}")
+    if seed == "empty":
+        return
+    state.add_key(AccessKey(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_ACCOUNT_ID))
+    alidns.add_zone(DEMO_ACCOUNT_ID, DEMO_ZONE)
+    for product_code, total in DEMO_QUOTAS.items():
+        state.quotas[(DEMO_ACCOUNT_ID, product_code)] = Quota(total=total)

@@ -1,0 +1,196 @@
+"""All mutable emulator state, guarded by one re-entrant lock.
+
+Every action and control handler takes ``State.lock`` for its whole read-modify-write,
+so concurrent clients see the same serialisable behaviour a real backend would give.
+"""
+
+import collections
+import dataclasses
+import itertools
+import threading
+import time
+
+from . import domains
+
+NONCE_RETENTION_SECONDS = 30 * 60  # timestamps are accepted +/-15 min, so 30 min covers reuse
+CALL_LOG_LIMIT = 20000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclasses.dataclass
+class AccessKey:
+    access_key_id: str
+    access_key_secret: str
+    account_id: str
+    security_token: str | None = None  # set for STS credentials
+    expiration: float | None = None  # epoch seconds; STS only
+
+    def public(self) -> dict:
+        return {"access_key_id": self.access_key_id, "account_id": self.account_id,
+                "sts": self.security_token is not None, "expiration": self.expiration}
+
+
+@dataclasses.dataclass
+class Record:
+    record_id: str
+    rr: str
+    type: str
+    value: str
+    ttl: int
+    line: str
+    priority: int | None
+    create_ms: int
+    update_ms: int
+    status: str = "ENABLE"
+
+    def same_slot(self, rr: str, type_: str, line: str) -> bool:
+        return self.rr.lower() == rr.lower() and self.type == type_ and self.line == line
+
+    def public(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class Zone:
+    name: str
+    domain_id: str
+    account_id: str
+    create_ms: int
+    records: dict[str, Record] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Quota:
+    total: int
+    used: int = 0
+    issued: int = 0
+
+
+@dataclasses.dataclass
+class Order:
+    order_id: int
+    account_id: str
+    domain: str
+    product_code: str
+    validate_type: str
+    email: str
+    phone: str
+    username: str
+    tags: list[dict]
+    instance_id: str
+    aliyun_order_id: int
+    buy_ms: int
+    record_value: str  # DNS TXT value, and FILE content, for this order
+    private_key: object | None  # cryptography key when CAS generated it
+    public_key: object
+    type: str = "domain_verify"
+    process_since: float | None = None
+    ever_issued: bool = False
+    cert_id: str | None = None
+    certificate: str | None = None  # leaf PEM + intermediate PEM
+    private_key_pem: str | None = None
+    cert_start_ms: int | None = None
+    cert_end_ms: int | None = None
+
+
+@dataclasses.dataclass
+class Settings:
+    issue_delay: float = 0.0
+    auto_dns_validation: bool = False
+    record_domain_style: str = "zone"  # or "domain"
+    verify_fail_domains: list[str] = dataclasses.field(default_factory=list)
+    validity_days: int = 90
+
+
+class State:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._nonces: dict[tuple[str, str], float] = {}
+        self._nonce_order: collections.deque = collections.deque()
+        # Realistic-looking identifiers; order ids are 17 digits like real CAS ones. Counters
+        # survive clear() so ids stay unique for the emulator's whole life.
+        self.order_ids = itertools.count(98_987_582_437_920_968)
+        self.record_ids = itertools.count(20_001_000_000_000_001)
+        self.cert_ids = itertools.count(12_000_001)
+        self.aliyun_order_ids = itertools.count(230_000_000_000_001)
+        self.clear(Settings())
+
+    def clear(self, settings: Settings) -> None:
+        """Forget accounts, DNS, quotas, orders, published files and the call log."""
+        self.settings = settings
+        self.keys: dict[str, AccessKey] = {}
+        self.accounts: set[str] = set()
+        self.zones: dict[str, dict[str, Zone]] = {}  # account -> zone name -> zone
+        self.quotas: dict[tuple[str, str], Quota] = {}
+        self.orders: dict[int, Order] = {}
+        self.files: dict[tuple[str, str], str] = {}
+        self.webroots: dict[str, list[str]] = {}
+        self.calls: collections.deque = collections.deque(maxlen=CALL_LOG_LIMIT)
+
+    # --- accounts and credentials -------------------------------------------------------
+    def add_account(self, account_id: str) -> None:
+        self.accounts.add(account_id)
+        self.zones.setdefault(account_id, {})
+
+    def add_key(self, key: AccessKey) -> None:
+        self.add_account(key.account_id)
+        self.keys[key.access_key_id] = key
+
+    def use_nonce(self, access_key_id: str, nonce: str) -> bool:
+        """Record a nonce; False when it was already used within the retention window."""
+        now = time.monotonic()
+        while self._nonce_order and self._nonce_order[0][0] < now - NONCE_RETENTION_SECONDS:
+            _, stale = self._nonce_order.popleft()
+            self._nonces.pop(stale, None)
+        entry = (access_key_id, nonce)
+        if entry in self._nonces:
+            return False
+        self._nonces[entry] = now
+        self._nonce_order.append((now, entry))
+        return True
+
+    # --- DNS ------------------------------------------------------------------------------
+    def zone_owner(self, zone_name: str) -> str | None:
+        for account_id, zones in self.zones.items():
+            if zone_name.lower() in zones:
+                return account_id
+        return None
+
+    def find_zone(self, fqdn: str, account_id: str | None = None) -> Zone | None:
+        """Longest hosted zone containing ``fqdn`` (in one account, or in any account)."""
+        accounts = [account_id] if account_id is not None else list(self.zones)
+        best = None
+        for acc in accounts:
+            for zone in self.zones.get(acc, {}).values():
+                if domains.in_zone(fqdn, zone.name) and (best is None or len(zone.name) > len(best.name)):
+                    best = zone
+        return best
+
+    def public_txt_values(self, fqdn: str) -> set[str]:
+        """TXT values published for ``fqdn`` in any account's zones: hosted DNS is public."""
+        values = set()
+        for zones in self.zones.values():
+            for zone in zones.values():
+                if not domains.in_zone(fqdn, zone.name):
+                    continue
+                rr = domains.relative_name(fqdn, zone.name)
+                values.update(
+                    r.value for r in zone.records.values()
+                    if r.type == "TXT" and r.rr.lower() == rr and r.status == "ENABLE"
+                )
+        return values
+
+    # --- calls ----------------------------------------------------------------------------
+    def log_call(self, entry: dict) -> None:
+        self.calls.append(entry)
+
+
+@dataclasses.dataclass(frozen=True)
+class Caller:
+    """The authenticated identity of one API call."""
+
+    account_id: str
+    access_key_id: str
