@@ -1,0 +1,162 @@
+"""The collection's client against the emulator over HTTPS: every emulated action with a
+valid signature, and each documented gateway error when a credential or signature part is wrong.
+"""
+
+import datetime
+
+import pytest
+import requests
+
+from ansible_collections.alicloud.cas.plugins.module_utils._alidns import AlidnsClient
+from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient, normalize_state
+from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, NetworkError
+from ansible_collections.alicloud.cas.plugins.module_utils._signer import signed_query
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import (
+    ALIDNS_VERSION,
+    CAS_VERSION,
+    RetryPolicy,
+    RpcClient,
+)
+from tests.emulator import running_emulator
+
+KEY = "LTAI5tEmulatorDemoKey01"
+SECRET = "EmulatorDemoSecret0123456789abc"
+ACCOUNT = "1234567890123456"
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+@pytest.fixture(scope="module")
+def emu():
+    yield from running_emulator(seed="demo")
+
+
+@pytest.fixture(autouse=True)
+def fresh(emu):
+    emu.control.reset("demo")
+
+
+def rpc(emu, version=CAS_VERSION, credentials=None, verify=None, policy=NO_RETRY):
+    return RpcClient(emu.base_url, version, credentials or Credentials(KEY, SECRET),
+                     verify=emu.ca_path if verify is None else verify, retry_policy=policy)
+
+
+def test_every_cas_action_through_https(emu):
+    cas = CasClient(rpc(emu))
+    dns = AlidnsClient(rpc(emu, ALIDNS_VERSION))
+    assert cas.package_state("digicert-free-1-free")["remaining"] == 20
+    order_id = cas.create("www.example.com", "admin@example.com", "13800000000", "Ops", "DNS",
+                          tags={"env": "test"})["order_id"]
+    pending = normalize_state(cas.describe_state(order_id), "www.example.com")
+    assert pending["status"] == "domain_verify"
+    validation = pending["validation"]
+    assert validation["fqdn"] == "_dnsauth.www.example.com"
+    zone = dns.find_zone(validation["fqdn"])
+    rr = validation["fqdn"][: -len(zone) - 1]
+    record_id = dns.add(zone, rr, "TXT", validation["value"], ttl=600)
+    issued = normalize_state(cas.describe_state(order_id), "www.example.com")
+    assert issued["status"] == "certificate" and issued["certificate"].startswith("-----BEGIN CERTIFICATE-----")
+    assert issued["chain"] and issued["fullchain"].startswith(issued["certificate"])
+    assert [o["OrderId"] for o in cas.orders_for_domain("www.example.com")] == [order_id]
+    dns.delete(record_id)
+    assert dns.records(zone, rr) == []
+
+    second = cas.create("shop.example.com", "admin@example.com", "13800000000", "Ops", "DNS")["order_id"]
+    cas.cancel(second)
+    cas.delete(second)
+    assert cas.package_state("digicert-free-1-free")["used"] == 1
+
+
+def test_every_alidns_action_through_https(emu):
+    api = rpc(emu, ALIDNS_VERSION)
+    dns = AlidnsClient(api)
+    assert dns.zones() == ["example.com"]
+    first = dns.add("example.com", "www", "A", "192.0.2.1")
+    assert dns.add("example.com", "www", "A", "192.0.2.1") is None  # DomainRecordDuplicate = already there
+    dns.update(first, "www", "A", "192.0.2.2")
+    assert [r["value"] for r in dns.records("example.com", "www", "A")] == ["192.0.2.2"]
+    assert api.call("DescribeSubDomainRecords", {"SubDomain": "www.example.com"})["TotalCount"] == 1
+    assert api.call("GetMainDomainName", {"InputString": "www.example.com"})["DomainName"] == "example.com"
+    assert api.call("DeleteSubDomainRecords", {"DomainName": "example.com", "RR": "www"})["TotalCount"] == "1"
+    dns.delete(first)  # already gone: DomainRecordNotBelongToUser counts as deleted
+
+
+def gateway_error(emu, credentials=None, **query_overrides):
+    client = rpc(emu, credentials=credentials)
+    with pytest.raises(AlibabaCloudError) as raised:
+        if query_overrides:
+            query = signed_query("POST", "DescribePackageState", CAS_VERSION, {}, client.credentials, **query_overrides)
+            client._decode("DescribePackageState", client.session.post(
+                "%s/?%s" % (emu.base_url, query), verify=emu.ca_path, timeout=10))
+        else:
+            client.call("DescribePackageState")
+    return raised.value
+
+
+def test_wrong_secret_is_signature_does_not_match(emu):
+    err = gateway_error(emu, Credentials(KEY, "wrong-secret"))
+    assert (err.code, err.http_status) == ("SignatureDoesNotMatch", 400)
+    assert "check access_key_secret" in str(err) and "wrong-secret" not in str(err)
+
+
+def test_unknown_key(emu):
+    err = gateway_error(emu, Credentials("LTAIunknown", SECRET))
+    assert (err.code, err.http_status) == ("InvalidAccessKeyId.NotFound", 404)
+    assert err.request_id and err.action == "DescribePackageState"
+
+
+def test_expired_and_mismatched_sts_token(emu):
+    emu.control.add_sts(ACCOUNT, "STS.Expired", "sts-secret", "token-one", expired=True)
+    expired = gateway_error(emu, Credentials("STS.Expired", "sts-secret", "token-one"))
+    assert expired.code == "InvalidSecurityToken.Expired"
+    assert "Request new STS credentials" in str(expired) and "token-one" not in str(expired)
+    emu.control.add_sts(ACCOUNT, "STS.Live", "sts-secret", "token-two", expired=False)
+    assert gateway_error(emu, Credentials("STS.Live", "sts-secret")).code == "InvalidSecurityToken.MismatchWithAccessKey"
+    assert rpc(emu, credentials=Credentials("STS.Live", "sts-secret", "token-two")).call("DescribePackageState")
+
+
+def test_clock_skew_is_timestamp_expired(emu):
+    skewed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=16)
+    err = gateway_error(emu, now=skewed)
+    assert err.code == "InvalidTimeStamp.Expired" and "Synchronise this host's clock" in str(err)
+
+
+def test_reused_nonce(emu):
+    client = rpc(emu)
+    query = signed_query("POST", "DescribePackageState", CAS_VERSION, {}, client.credentials, nonce="fixed-nonce")
+    client.session.post("%s/?%s" % (emu.base_url, query), verify=emu.ca_path, timeout=10).raise_for_status()
+    assert gateway_error(emu, nonce="fixed-nonce").code == "SignatureNonceUsed"
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_untrusted_tls_fails_clearly_unless_ca_path_or_verification_off(emu):
+    with pytest.raises(NetworkError, match="Pass ca_path"):
+        rpc(emu, verify=True).call("DescribePackageState")
+    assert rpc(emu, verify=False).call("DescribePackageState")["TotalCount"] == 20
+
+
+def test_retries_ride_out_transient_faults(emu):
+    emu.control.set_faults(error_burst={"count": 2}, drop_connections={"count": 1})
+    client = rpc(emu, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
+    assert client.call("DescribePackageState")["TotalCount"] == 20
+    faults = [call.get("fault") for call in emu.control.calls() if call.get("fault")]
+    assert len(faults) == 3
+
+
+def test_lost_create_answer_adopts_the_order_instead_of_creating_another(emu):
+    emu.control.set_faults(lose_response={"count": 1, "actions": ["CreateCertificateRequest"]})
+    cas = CasClient(rpc(emu, policy=RetryPolicy(base_delay=0.01, max_delay=0.05)))
+    created = cas.create("www.example.com", "admin@example.com", "13800000000", "Ops", "DNS")
+    assert created["adopted"] is True
+    order_id = created["order_id"]
+    orders = [o for o in emu.control.state()["orders"] if o["domain"] == "www.example.com"]
+    assert [o["order_id"] for o in orders] == [order_id]
+    creates = [c for c in emu.control.calls() if c["action"] == "CreateCertificateRequest"]
+    assert len(creates) == 1
+
+
+def test_connection_refused_is_a_network_error():
+    client = RpcClient("https://127.0.0.1:9", CAS_VERSION, Credentials(KEY, SECRET), retry_policy=NO_RETRY, timeout=2)
+    with pytest.raises(NetworkError, match="Could not reach https://127.0.0.1:9"):
+        client.call("DescribePackageState")
+    assert requests  # requests is the transport: the test would not import without it
