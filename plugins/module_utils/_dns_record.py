@@ -1,0 +1,379 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is PRIVATE to the collection. It can change at any time.
+
+"""The logic of the dns_record module: input checks, set reconciliation, check and diff mode.
+
+Nothing here imports AnsibleModule. ``run`` takes the module options as a dict and a factory
+for an AlidnsClient, so unit tests drive it with a fake client.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.alicloud.cas.plugins.module_utils._alidns import relative_name
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._validation import normalize_dns_name
+
+RECORD_TYPES = ("A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT")
+# 600 s is the smallest TTL of Alidns' free edition (paid editions go lower); the emulator
+# enforces the same floor. Refusing it here gives a clear message instead of a bare API error.
+MIN_TTL = 600
+MAX_TTL = 86400
+MIN_PRIORITY = 1
+MAX_PRIORITY = 50
+CAA_TAGS = ("issue", "issuewild", "iodef")
+ON_EXISTING = ("replace", "keep", "keep_and_fail")
+# Answers meaning "this zone is not in the account" when the zone was given explicitly.
+NOT_OUR_ZONE_CODES = ("InvalidDomainName.NoExist", "IncorrectDomainUser")
+
+_QUOTED_STRINGS = re.compile(r'^\s*(?:"(?:[^"\\]|\\.)*"\s*)+$', re.DOTALL)
+_QUOTED_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
+_BACKSLASH_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_CAA = re.compile(r'^(\d{1,3})\s+([A-Za-z0-9]+)\s+(.*)$', re.DOTALL)
+
+
+def unquote_txt(value):
+    """TXT content as Alidns stores it: without DNS quoting.
+
+    A value made only of quoted character strings (``"v=spf1 -all"`` or ``"part1" "part2"``)
+    becomes their concatenated content with backslash escapes resolved; any other value is
+    already content and is taken as it is.
+    """
+    if _QUOTED_STRINGS.match(value):
+        return "".join(_BACKSLASH_ESCAPE.sub(r"\1", part) for part in _QUOTED_STRING.findall(value))
+    return value
+
+
+def _host(value, what):
+    try:
+        name = normalize_dns_name(value, option="values")
+    except ConfigurationError as error:
+        raise ValueError(str(error))
+    if "." not in name:
+        raise ValueError("%s %r must be a fully qualified host name such as host.example.com" % (what, value))
+    return name
+
+
+def _uint16(text, what, value):
+    if not text.isdigit() or int(text) > 65535:
+        raise ValueError("%s of SRV value %r must be a number from 0 to 65535" % (what, value))
+    return int(text)
+
+
+def parse_value(record_type, value):
+    """The canonical form of ``value`` for ``record_type``: the form compared and sent.
+
+    Raises ValueError, with the reason, when the value does not fit the type.
+    """
+    text = value.strip()
+    if record_type == "TXT":
+        content = unquote_txt(value)
+        if not content:
+            raise ValueError("TXT values must not be empty")
+        return content
+    if not text:
+        raise ValueError("%s values must not be empty" % record_type)
+    if record_type == "A":
+        try:
+            return str(ipaddress.IPv4Address(text))
+        except ValueError:
+            raise ValueError("A value %r is not an IPv4 address such as 192.0.2.10" % value)
+    if record_type == "AAAA":
+        try:
+            if "%" in text:  # a scope zone is an interface of one host, not a DNS address
+                raise ValueError(text)
+            return ipaddress.IPv6Address(text).compressed
+        except ValueError:
+            raise ValueError("AAAA value %r is not an IPv6 address such as 2001:db8::10" % value)
+    if record_type == "MX" and len(text.split()) == 2 and text.split()[0].isdigit():
+        raise ValueError("MX value %r must be only the mail server's host name; set the preference with priority" % value)
+    if record_type in ("CNAME", "NS", "MX"):
+        return _host(text, "%s value" % record_type)
+    if record_type == "SRV":
+        fields = text.split()
+        if len(fields) != 4:
+            raise ValueError("SRV value %r must be 'priority weight port target', such as '10 5 5060 sip.example.com'" % value)
+        numbers = [_uint16(field, what, value) for field, what in zip(fields, ("priority", "weight", "port"))]
+        return "%d %d %d %s" % tuple(numbers + [_host(fields[3], "SRV target")])
+    if record_type == "CAA":
+        match = _CAA.match(text)
+        if not match or int(match.group(1)) > 255:
+            raise ValueError('CAA value %r must be \'flags tag "value"\', such as \'0 issue "digicert.com"\'' % value)
+        flags, tag, content = int(match.group(1)), match.group(2).lower(), match.group(3).strip()
+        if tag not in CAA_TAGS:
+            raise ValueError("CAA value %r has tag %r; Alidns accepts %s" % (value, tag, ", ".join(CAA_TAGS)))
+        if len(content) >= 2 and content.startswith('"') and content.endswith('"'):
+            content = content[1:-1]
+        if '"' in content:
+            raise ValueError("CAA value %r must not contain quotes inside the value" % value)
+        return '%d %s "%s"' % (flags, tag, content)
+    raise ValueError("type %s is not supported" % record_type)
+
+
+def current_value(record_type, value):
+    """The canonical form of a value read from Alidns; one we cannot parse compares as it is."""
+    try:
+        return parse_value(record_type, value or "")
+    except ValueError:
+        return (value or "").strip()
+
+
+def _check_name(params):
+    """(zone or None, rr or None, record or None), normalised; the three ways to name the set."""
+    zone = normalize_dns_name(params["zone"], option="zone") if params.get("zone") else None
+    record = normalize_dns_name(params["record"], option="record") if params.get("record") else None
+    rr = params.get("rr")
+    if rr is not None and (record or not zone):
+        raise ConfigurationError("rr names the record set inside zone: give it together with zone, and without record.", "rr")
+    if rr is not None:
+        rr = "@" if rr.strip() == "@" else normalize_dns_name(rr, option="rr")
+        if rr != "@" and len(rr) + 1 + len(zone) > 253:
+            raise ConfigurationError("rr %r in zone %s makes a name longer than 253 characters." % (params["rr"], zone), "rr")
+    if record and zone and not (record == zone or record.endswith("." + zone)):
+        raise ConfigurationError("record %s is not inside zone %s." % (record, zone), "record")
+    if not record and not rr:
+        raise ConfigurationError("Set record (a fully qualified name), or zone and rr.", "record")
+    return zone, rr, record
+
+
+def check_params(params):
+    """Validated, normalised options as a dict; raises ConfigurationError before any API call."""
+    record_type = params["type"]
+    if record_type not in RECORD_TYPES:
+        raise ConfigurationError("type must be one of %s, got %r." % (", ".join(RECORD_TYPES), record_type), "type")
+    if params.get("on_existing", "replace") not in ON_EXISTING:
+        raise ConfigurationError("on_existing must be one of %s." % ", ".join(ON_EXISTING), "on_existing")
+    zone, rr, record = _check_name(params)
+    state = params.get("state") or "present"
+
+    values = params.get("values")
+    if values is not None:
+        canonical = []
+        for value in values:
+            try:
+                parsed = parse_value(record_type, str(value))
+            except ValueError as error:
+                raise ConfigurationError("values: %s." % error, "values")
+            if parsed not in canonical:
+                canonical.append(parsed)
+        values = canonical
+    if state == "present" and not values:
+        raise ConfigurationError(
+            "values must hold at least one value when state=present; use state=absent to remove a record set.", "values")
+
+    ttl = params.get("ttl")
+    ttl = MIN_TTL if ttl is None else ttl
+    if not MIN_TTL <= ttl <= MAX_TTL:
+        raise ConfigurationError(
+            "ttl %d is out of range: Alidns accepts %d to %d seconds (%d is the free edition's minimum)."
+            % (ttl, MIN_TTL, MAX_TTL, MIN_TTL), "ttl")
+
+    priority = params.get("priority")
+    if priority is not None and record_type != "MX":
+        raise ConfigurationError(
+            "priority only applies to MX records; for SRV put it in the value ('priority weight port target').", "priority")
+    if record_type == "MX" and state == "present" and priority is None:
+        raise ConfigurationError("MX records need priority (the preference, %d to %d)." % (MIN_PRIORITY, MAX_PRIORITY), "priority")
+    if priority is not None and not MIN_PRIORITY <= priority <= MAX_PRIORITY:
+        raise ConfigurationError("priority %d is out of range: Alidns accepts %d to %d." % (priority, MIN_PRIORITY, MAX_PRIORITY), "priority")
+
+    line = (params.get("line") or "default").strip()
+    if not line:
+        raise ConfigurationError("line must not be empty; the default line is 'default'.", "line")
+
+    return {
+        "zone": zone, "rr": rr, "record": record, "type": record_type, "values": values, "ttl": ttl,
+        "priority": priority, "line": line, "state": state, "on_existing": params.get("on_existing") or "replace",
+    }
+
+
+def locate(client, wanted):
+    """(zone, rr, fqdn) of the record set, discovering the zone when it was not given."""
+    if wanted["rr"] is not None:
+        zone, rr = wanted["zone"], wanted["rr"]
+        return zone, rr, zone if rr == "@" else "%s.%s" % (rr, zone)
+    fqdn = wanted["record"]
+    zone = wanted["zone"] or client.find_zone(fqdn)
+    return zone, relative_name(fqdn, zone), fqdn
+
+
+def _read_name(client, zone, rr):
+    """Every record at the name (all types and lines), with a clear error for a foreign zone."""
+    try:
+        return client.records(zone, rr)
+    except AlibabaCloudError as error:
+        if error.code in NOT_OUR_ZONE_CODES:
+            raise ConfigurationError(
+                "zone %s is not an Alidns zone of this account (%s). Check zone, or leave it out to"
+                " discover the zone from record." % (zone, error.code), "zone")
+        raise
+
+
+def _in_set(records, wanted):
+    return [r for r in records if r["type"] == wanted["type"] and (r["line"] or "default") == wanted["line"]]
+
+
+def check_cname(at_name, wanted, fqdn):
+    """A CNAME owns its name: refuse to make it share the name (on this line) with other types."""
+    line = [r for r in at_name if (r["line"] or "default") == wanted["line"]]
+    if wanted["type"] == "CNAME":
+        others = sorted({r["type"] for r in line if r["type"] != "CNAME"})
+        if others:
+            raise ConfigurationError(
+                "%s already has %s records on line %s; a CNAME cannot share its name with other records."
+                % (fqdn, ", ".join(others), wanted["line"]), "type")
+    elif any(r["type"] == "CNAME" for r in line):
+        raise ConfigurationError(
+            "%s is a CNAME on line %s; a %s record cannot share its name with a CNAME. Remove the CNAME first."
+            % (fqdn, wanted["line"], wanted["type"]), "type")
+
+
+def _fields(record, record_type):
+    """(ttl, priority) of a record read from Alidns; priority counts only for MX."""
+    ttl = int(record["ttl"]) if record.get("ttl") is not None else None
+    priority = record.get("priority") if record_type == "MX" else None
+    return ttl, int(priority) if priority is not None else None
+
+
+def plan_present(current, wanted):
+    """Writes that make the set hold ``values``: {"updates", "adds", "deletes", "after"}.
+
+    ``updates`` pairs a record read now with the fields it gets; ``after`` predicts the set.
+    """
+    record_type, ttl = wanted["type"], wanted["ttl"]
+    priority = wanted["priority"] if record_type == "MX" else None
+    by_value, surplus = {}, []
+    for record in current:
+        key = current_value(record_type, record["value"])
+        if key in by_value:
+            surplus.append(record)  # same value twice, e.g. quoted and unquoted TXT
+        else:
+            by_value[key] = record
+    target = {"ttl": ttl, "priority": priority}
+
+    updates = []
+    after = []
+    for value in wanted["values"]:
+        record = by_value.get(value)
+        if record is None:
+            continue
+        if _fields(record, record_type) != (ttl, priority):
+            updates.append((record, dict(target, value=value)))
+        after.append(dict(record, value=value, ttl=ttl, priority=priority))
+    missing = sorted(v for v in wanted["values"] if v not in by_value)
+    foreign = sorted((r for v, r in by_value.items() if v not in wanted["values"]), key=lambda r: current_value(record_type, r["value"]))
+
+    if wanted["on_existing"] == "replace":
+        extras = foreign + surplus
+        # Change unwanted records into wanted ones in place, so the name never goes without
+        # a record; only the difference in size is added or deleted.
+        for record, value in zip(extras, missing):
+            updates.append((record, dict(target, value=value)))
+            after.append(dict(record, value=value, ttl=ttl, priority=priority))
+        adds = missing[len(extras):]
+        deletes = extras[len(missing):]
+    else:
+        if foreign and wanted["on_existing"] == "keep_and_fail":
+            raise ConfigurationError(
+                "The record set already holds other values: %s. on_existing=keep_and_fail leaves it"
+                " unchanged; use keep to add alongside them or replace to replace them."
+                % ", ".join(current_value(record_type, r["value"]) for r in foreign), "on_existing")
+        adds, deletes = missing, []
+        after.extend(foreign + surplus)
+    after.extend({"id": None, "value": v, "ttl": ttl, "line": wanted["line"], "priority": priority,
+                  "status": None, "type": record_type} for v in adds)
+    return {"updates": updates, "adds": adds, "deletes": deletes, "after": after}
+
+
+def plan_absent(current, wanted):
+    """Delete the given values, or the whole set without ``values``; nothing else."""
+    if wanted["values"] is None:
+        deletes = list(current)
+    else:
+        deletes = [r for r in current if current_value(wanted["type"], r["value"]) in wanted["values"]]
+    doomed = {id(r) for r in deletes}
+    return {"updates": [], "adds": [], "deletes": deletes, "after": [r for r in current if id(r) not in doomed]}
+
+
+def _apply(client, zone, rr, wanted, plan, reread_before_delete):
+    record_type, line = wanted["type"], wanted["line"]
+    for record, fields in plan["updates"]:
+        client.update(record["id"], rr, record_type, fields["value"], fields["ttl"], line, fields["priority"])
+    for value in plan["adds"]:
+        client.add(zone, rr, record_type, value, wanted["ttl"], line, wanted["priority"] if record_type == "MX" else None)
+    deletes = plan["deletes"]
+    if deletes and reread_before_delete:
+        # Writes came first and took time: delete only records that still hold the value we
+        # read, so a record someone else changed meanwhile is left alone.
+        still = {(r["id"], current_value(record_type, r["value"])) for r in _in_set(client.records(zone, rr, record_type), wanted)}
+        deletes = [r for r in deletes if (r["id"], current_value(record_type, r["value"])) in still]
+    for record in deletes:
+        client.delete(record["id"])
+
+
+def output_records(records, record_type):
+    """Records as returned: sorted by value, priority only for MX."""
+    result = []
+    for record in sorted(records, key=lambda r: (current_value(record_type, r["value"]), str(r.get("id")))):
+        item = {
+            "id": record.get("id"),
+            "value": current_value(record_type, record["value"]),
+            "ttl": int(record["ttl"]) if record.get("ttl") is not None else None,
+            "line": record.get("line") or "default",
+            "status": record.get("status"),
+        }
+        if record_type == "MX":
+            item["priority"] = record.get("priority")
+        result.append(item)
+    return result
+
+
+def _diff_view(records, record_type, fqdn, line):
+    """A record set for diff output: stable, without ids (which check mode cannot know)."""
+    items = [{k: v for k, v in r.items() if k not in ("id", "status")} for r in output_records(records, record_type)]
+    return {"record": fqdn, "type": record_type, "line": line, "records": items}
+
+
+def run(params, client_factory, check_mode=False, diff_mode=False):
+    """Reconcile one record set (name + type + line) and return the module result."""
+    wanted = check_params(params)
+    client = client_factory()
+    zone, rr, fqdn = locate(client, wanted)
+    record_type = wanted["type"]
+    at_name = _read_name(client, zone, rr)
+    current = _in_set(at_name, wanted)
+    if wanted["state"] == "present":
+        check_cname(at_name, wanted, fqdn)
+        plan = plan_present(current, wanted)
+    else:
+        plan = plan_absent(current, wanted)
+    changed = bool(plan["updates"] or plan["adds"] or plan["deletes"])
+
+    warnings = []
+    after = plan["after"]
+    if changed and not check_mode:
+        _apply(client, zone, rr, wanted, plan, reread_before_delete=bool(plan["updates"] or plan["adds"]))
+        after = _in_set(client.records(zone, rr, record_type), wanted)
+        expected = {current_value(record_type, r["value"]) for r in plan["after"]}
+        found = {current_value(record_type, r["value"]) for r in after}
+        if found != expected:
+            warnings.append(
+                "The record set changed while this task ran (someone else wrote to it): values %s are"
+                " there, %s were expected. Values this task did not read were left alone."
+                % (sorted(found), sorted(expected)))
+
+    result = {
+        "changed": changed, "zone": zone, "rr": rr, "fqdn": fqdn, "type": record_type,
+        "records": output_records(after, record_type),
+    }
+    if diff_mode:
+        result["diff"] = {"before": _diff_view(current, record_type, fqdn, wanted["line"]),
+                          "after": _diff_view(after, record_type, fqdn, wanted["line"])}
+    if warnings:
+        result["warnings"] = warnings
+    return result

@@ -1,0 +1,460 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""dns_record logic against an in-memory Alidns: input checks, reconciliation, check/diff mode."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.alicloud.cas.plugins.module_utils._alidns import AlidnsClient
+from ansible_collections.alicloud.cas.plugins.module_utils._dns_record import (
+    check_params,
+    parse_value,
+    run,
+    unquote_txt,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.alicloud.cas.tests.unit.plugins.module_utils.fake_alidns import FakeAlidns
+
+Z = "example.com"
+
+
+def params(**overrides):
+    base = dict(record=None, zone=None, rr=None, type="TXT", values=None, ttl=600, line="default",
+                priority=None, state="present", on_existing="replace")
+    base.update(overrides)
+    return base
+
+
+def run_on(fake, check_mode=False, diff_mode=False, **overrides):
+    return run(params(**overrides), lambda: AlidnsClient(fake), check_mode=check_mode, diff_mode=diff_mode)
+
+
+def no_client():
+    raise AssertionError("input checks must fail before a client is built")
+
+
+# --- values ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("given, content", [
+    ("abc", "abc"),
+    ('"abc"', "abc"),
+    ('"v=spf1 include:spf.example.net -all"', "v=spf1 include:spf.example.net -all"),
+    ('"part one " "part two"', "part one part two"),
+    (r'"say \"hi\""', 'say "hi"'),
+    ('a "quoted" word', 'a "quoted" word'),  # not made of quoted strings: content as it is
+    ('"unbalanced', '"unbalanced'),
+])
+def test_unquote_txt(given, content):
+    assert unquote_txt(given) == content
+
+
+@pytest.mark.parametrize("record_type, given, canonical", [
+    ("A", " 192.0.2.1 ", "192.0.2.1"),
+    ("AAAA", "2001:DB8:0:0::1", "2001:db8::1"),
+    ("CNAME", "Target.Example.NET.", "target.example.net"),
+    ("CNAME", "bücher.example", "xn--bcher-kva.example"),
+    ("NS", "ns1.example.net", "ns1.example.net"),
+    ("MX", "mx.example.net", "mx.example.net"),
+    ("SRV", "10  5 5060 SIP.example.com.", "10 5 5060 sip.example.com"),
+    ("CAA", '0 issue "digicert.com"', '0 issue "digicert.com"'),
+    ("CAA", "0 ISSUE digicert.com", '0 issue "digicert.com"'),
+    ("TXT", '"abc"', "abc"),
+])
+def test_parse_value_canonical_forms(record_type, given, canonical):
+    assert parse_value(record_type, given) == canonical
+
+
+@pytest.mark.parametrize("record_type, given, reason", [
+    ("A", "2001:db8::1", "not an IPv4 address"),
+    ("A", "192.0.2", "not an IPv4 address"),
+    ("AAAA", "192.0.2.1", "not an IPv6 address"),
+    ("AAAA", "fe80::1%eth0", "not an IPv6 address"),
+    ("CNAME", "http://example.com", "scheme"),
+    ("CNAME", "localhost", "fully qualified"),
+    ("MX", "10 mx.example.net", "priority"),
+    ("SRV", "10 5 sip.example.com", "priority weight port target"),
+    ("SRV", "10 5 70000 sip.example.com", "0 to 65535"),
+    ("CAA", "issue digicert.com", "flags tag"),
+    ("CAA", "0 contactemail x@example.com", "tag 'contactemail'"),
+    ("CAA", "256 issue \"x\"", "flags tag"),
+    ("TXT", '""', "must not be empty"),
+])
+def test_parse_value_rejects_values_that_do_not_fit(record_type, given, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_value(record_type, given)
+
+
+# --- input checks ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("overrides, option, text", [
+    (dict(record="www.example.com", type="A", values=["not-an-ip"]), "values", "IPv4"),
+    (dict(record="www.example.com", type="MX", values=["mx.example.net"]), "priority", "need priority"),
+    (dict(record="www.example.com", type="MX", values=["mx.example.net"], priority=51), "priority", "1 to 50"),
+    (dict(record="www.example.com", type="A", values=["192.0.2.1"], priority=10), "priority", "only applies to MX"),
+    (dict(record="www.example.com", values=["x"], ttl=60), "ttl", "600"),
+    (dict(record="www.example.com", values=["x"], ttl=86401), "ttl", "86400"),
+    (dict(record="www.example.com", values=[]), "values", "at least one value"),
+    (dict(record="www.example.com"), "values", "at least one value"),
+    (dict(record="www..example.com", values=["x"]), "record", "empty label"),
+    (dict(record="https://www.example.com", values=["x"]), "record", "scheme"),
+    (dict(record="www.example.com", zone="example.org", values=["x"]), "record", "not inside zone"),
+    (dict(zone="example.com", rr="bad!label", values=["x"]), "rr", "letters, digits"),
+    (dict(values=["x"]), "record", "Set record"),
+    (dict(rr="www", values=["x"]), "rr", "together with zone"),
+    (dict(record="www.example.com", zone="example.com", rr="www", values=["x"]), "rr", "without record"),
+    (dict(record="www.example.com", values=["x"], line=" "), "line", "must not be empty"),
+])
+def test_input_checks_fail_before_any_call(overrides, option, text):
+    with pytest.raises(ConfigurationError) as info:
+        run(params(**overrides), no_client)
+    assert info.value.option == option
+    assert text in str(info.value)
+
+
+def test_check_params_normalises_names_and_values():
+    wanted = check_params(params(record="_DNSAuth.Bücher.Example.", values=['"a"', "a", "b"]))
+    assert wanted["record"] == "_dnsauth.xn--bcher-kva.example"
+    assert wanted["values"] == ["a", "b"]
+    assert check_params(params(zone="Example.com", rr="@", values=["x"]))["rr"] == "@"
+
+
+def test_absent_mx_needs_no_priority():
+    assert check_params(params(record="example.com", type="MX", state="absent"))["priority"] is None
+
+
+# --- naming and zone discovery --------------------------------------------------------------
+
+def test_record_finds_the_longest_zone():
+    fake = FakeAlidns(zones=["example.com", "sub.example.com"])
+    result = run_on(fake, record="_dnsauth.www.sub.example.com", values=["token"])
+    assert (result["zone"], result["rr"], result["fqdn"]) == ("sub.example.com", "_dnsauth.www", "_dnsauth.www.sub.example.com")
+    assert fake.values("sub.example.com", "_dnsauth.www", "TXT") == ["token"]
+
+
+def test_apex_by_record_and_by_rr():
+    fake = FakeAlidns()
+    first = run_on(fake, record="example.com", values=["apex"])
+    assert (first["rr"], first["fqdn"], first["changed"]) == ("@", Z, True)
+    second = run_on(fake, zone=Z, rr="@", values=["apex"])
+    assert (second["rr"], second["fqdn"], second["changed"]) == ("@", Z, False)
+    assert fake.values(Z, "@", "TXT") == ["apex"]
+
+
+def test_idn_record_is_written_in_punycode():
+    fake = FakeAlidns(zones=["xn--bcher-kva.example"])
+    result = run_on(fake, record="www.bücher.example", type="A", values=["192.0.2.1"])
+    assert (result["zone"], result["rr"]) == ("xn--bcher-kva.example", "www")
+    assert fake.values("xn--bcher-kva.example", "www", "A") == ["192.0.2.1"]
+
+
+def test_explicit_zone_skips_discovery():
+    fake = FakeAlidns()
+    run_on(fake, record="www.example.com", zone=Z, type="A", values=["192.0.2.1"])
+    assert "DescribeDomains" not in fake.actions()
+
+
+def test_zone_not_in_account_is_a_clear_error():
+    with pytest.raises(ConfigurationError, match="not an Alidns zone of this account") as info:
+        run_on(FakeAlidns(), zone="example.org", rr="www", type="A", values=["192.0.2.1"])
+    assert info.value.option == "zone"
+
+
+def test_no_matching_zone_names_the_zones_considered():
+    with pytest.raises(ConfigurationError, match="Zones considered: example.com"):
+        run_on(FakeAlidns(), record="www.example.org", values=["x"])
+
+
+# --- present: replace -----------------------------------------------------------------------
+
+def test_create_then_idempotent():
+    fake = FakeAlidns()
+    first = run_on(fake, record="www.example.com", type="A", values=["192.0.2.2", "192.0.2.1"])
+    assert first["changed"] is True
+    assert [r["value"] for r in first["records"]] == ["192.0.2.1", "192.0.2.2"]
+    assert all(r["id"] and r["status"] == "ENABLE" and r["ttl"] == 600 for r in first["records"])
+    fake.calls.clear()
+    second = run_on(fake, record="www.example.com", type="A", values=["192.0.2.1", "192.0.2.2", "192.0.2.1"])
+    assert second["changed"] is False
+    assert fake.writes() == []
+    assert second["records"] == first["records"]
+
+
+def test_replace_equal_sizes_updates_in_place():
+    fake = FakeAlidns()
+    ids = [fake.seed(Z, "www", "A", "192.0.2.1"), fake.seed(Z, "www", "A", "192.0.2.2")]
+    result = run_on(fake, record="www.example.com", type="A", values=["192.0.2.2", "192.0.2.3"])
+    assert result["changed"] is True
+    assert fake.write_actions() == ["UpdateDomainRecord"]
+    assert fake.writes()[0][1]["RecordId"] == ids[0]
+    assert fake.writes()[0][1]["Value"] == "192.0.2.3"
+    assert fake.values(Z, "www", "A") == ["192.0.2.2", "192.0.2.3"]
+    assert sorted(r["id"] for r in result["records"]) == sorted(ids)
+
+
+def test_replace_growing_adds_after_updates_and_never_deletes():
+    fake = FakeAlidns()
+    fake.seed(Z, "www", "A", "192.0.2.1")
+    run_on(fake, record="www.example.com", type="A", values=["192.0.2.5", "192.0.2.6", "192.0.2.7"])
+    assert fake.write_actions() == ["UpdateDomainRecord", "AddDomainRecord", "AddDomainRecord"]
+    assert fake.values(Z, "www", "A") == ["192.0.2.5", "192.0.2.6", "192.0.2.7"]
+
+
+def test_replace_shrinking_deletes_last():
+    fake = FakeAlidns()
+    for i in range(1, 4):
+        fake.seed(Z, "www", "A", "192.0.2.%d" % i)
+    run_on(fake, record="www.example.com", type="A", values=["192.0.2.9"])
+    assert fake.write_actions() == ["UpdateDomainRecord", "DeleteDomainRecord", "DeleteDomainRecord"]
+    assert fake.values(Z, "www", "A") == ["192.0.2.9"]
+
+
+def test_ttl_and_priority_changes_update_in_place():
+    fake = FakeAlidns()
+    txt = fake.seed(Z, "www", "TXT", "x", ttl=600)
+    mx = fake.seed(Z, "@", "MX", "mx.example.net", priority=10)
+    assert run_on(fake, record="www.example.com", values=["x"], ttl=3600)["changed"] is True
+    assert fake.records[txt]["TTL"] == 3600
+    assert run_on(fake, record=Z, type="MX", values=["mx.example.net"], priority=20)["changed"] is True
+    assert fake.records[mx]["Priority"] == 20
+    assert fake.write_actions() == ["UpdateDomainRecord", "UpdateDomainRecord"]
+    fake.calls.clear()
+    result = run_on(fake, record=Z, type="MX", values=["mx.example.net"], priority=20)
+    assert result["changed"] is False and fake.writes() == []
+    assert result["records"][0]["priority"] == 20
+
+
+def test_txt_is_compared_and_stored_unquoted():
+    fake = FakeAlidns()
+    fake.seed(Z, "_dnsauth", "TXT", "token")
+    result = run_on(fake, record="_dnsauth.example.com", values=['"token"'])
+    assert result["changed"] is False
+    run_on(fake, record="_dnsauth.example.com", values=['"other token"'], on_existing="keep")
+    assert fake.values(Z, "_dnsauth", "TXT") == ["other token", "token"]
+
+
+def test_txt_stored_quoted_by_another_tool_matches_unquoted_value():
+    fake = FakeAlidns()
+    fake.seed(Z, "_dnsauth", "TXT", '"token"')
+    assert run_on(fake, record="_dnsauth.example.com", values=["token"])["changed"] is False
+
+
+def test_replace_removes_a_same_value_duplicate():
+    fake = FakeAlidns()
+    fake.seed(Z, "t", "TXT", "token")
+    fake.seed(Z, "t", "TXT", '"token"')
+    result = run_on(fake, record="t.example.com", values=["token"])
+    assert result["changed"] is True
+    assert fake.values(Z, "t", "TXT") == ["token"]
+
+
+def test_other_types_lines_and_names_are_never_touched():
+    fake = FakeAlidns()
+    fake.seed(Z, "www", "TXT", "keep-me")
+    fake.seed(Z, "www", "A", "192.0.2.1", line="telecom")
+    fake.seed(Z, "www2", "A", "192.0.2.1")
+    fake.seed(Z, "www", "A", "192.0.2.1")
+    run_on(fake, record="www.example.com", type="A", values=["192.0.2.2"])
+    run_on(fake, record="www.example.com", type="A", state="absent")
+    assert fake.values(Z, "www", "TXT") == ["keep-me"]
+    assert fake.values(Z, "www", "A", line="telecom") == ["192.0.2.1"]
+    assert fake.values(Z, "www2", "A") == ["192.0.2.1"]
+    assert fake.values(Z, "www", "A") == []
+
+
+def test_record_set_spanning_pages():
+    fake = FakeAlidns()
+    for i in range(600):  # more than one page of 500, at names and types the search also returns
+        fake.seed(Z, "big", "TXT" if i % 2 else "A", "v%d" % i if i % 2 else "192.0.2.%d" % (i % 250))
+    ours = [fake.seed(Z, "big", "CAA", '0 issue "ca%d.example"' % i) for i in range(3)]
+    result = run_on(fake, record="big.example.com", type="CAA", values=['0 issue "ca0.example"', '0 issue "ca1.example"'])
+    assert fake.write_actions() == ["DeleteDomainRecord"]
+    assert fake.writes()[0][1]["RecordId"] == ours[2]
+    assert [p["PageNumber"] for a, p in fake.calls if a == "DescribeDomainRecords"][:2] == [1, 2]
+    assert len(result["records"]) == 2
+
+
+# --- present: keep and keep_and_fail --------------------------------------------------------
+
+def test_keep_adds_and_leaves_other_values():
+    fake = FakeAlidns()
+    fake.seed(Z, "_dnsauth", "TXT", "theirs")
+    result = run_on(fake, record="_dnsauth.example.com", values=["ours"], on_existing="keep")
+    assert result["changed"] is True
+    assert fake.write_actions() == ["AddDomainRecord"]
+    assert fake.values(Z, "_dnsauth", "TXT") == ["ours", "theirs"]
+    assert [r["value"] for r in result["records"]] == ["ours", "theirs"]
+    fake.calls.clear()
+    assert run_on(fake, record="_dnsauth.example.com", values=["ours"], on_existing="keep")["changed"] is False
+    assert fake.writes() == []
+
+
+def test_keep_updates_ttl_of_our_values_only():
+    fake = FakeAlidns()
+    theirs = fake.seed(Z, "t", "TXT", "theirs", ttl=600)
+    ours = fake.seed(Z, "t", "TXT", "ours", ttl=600)
+    run_on(fake, record="t.example.com", values=["ours"], ttl=1200, on_existing="keep")
+    assert fake.records[ours]["TTL"] == 1200 and fake.records[theirs]["TTL"] == 600
+
+
+def test_keep_and_fail_fails_without_writing_when_other_values_exist():
+    fake = FakeAlidns()
+    fake.seed(Z, "_dnsauth", "TXT", "theirs")
+    with pytest.raises(ConfigurationError, match="theirs") as info:
+        run_on(fake, record="_dnsauth.example.com", values=["ours"], on_existing="keep_and_fail")
+    assert info.value.option == "on_existing"
+    assert fake.writes() == []
+
+
+def test_keep_and_fail_adds_when_only_our_values_exist():
+    fake = FakeAlidns()
+    fake.seed(Z, "t", "TXT", "a")
+    result = run_on(fake, record="t.example.com", values=["a", "b"], on_existing="keep_and_fail")
+    assert result["changed"] is True
+    assert fake.values(Z, "t", "TXT") == ["a", "b"]
+
+
+def test_keep_never_deletes_a_value_added_between_read_and_write():
+    fake = FakeAlidns()
+    fake.seed(Z, "_dnsauth", "TXT", "old")
+    fake.before["AddDomainRecord"] = lambda: fake.seed(Z, "_dnsauth", "TXT", "racer")
+    result = run_on(fake, record="_dnsauth.example.com", values=["ours"], on_existing="keep")
+    assert fake.values(Z, "_dnsauth", "TXT") == ["old", "ours", "racer"]
+    assert "DeleteDomainRecord" not in fake.actions()
+    assert [r["value"] for r in result["records"]] == ["old", "ours", "racer"]
+    assert "someone else" in result["warnings"][0]
+
+
+def test_replace_rereads_before_deleting_and_spares_a_record_changed_meanwhile():
+    fake = FakeAlidns()
+    first = fake.seed(Z, "t", "TXT", "a")
+    second = fake.seed(Z, "t", "TXT", "b")
+    third = fake.seed(Z, "t", "TXT", "c")
+
+    def someone_else_edits():
+        fake.records[third]["Value"] = "theirs"
+    fake.before["UpdateDomainRecord"] = someone_else_edits
+    result = run_on(fake, record="t.example.com", values=["z"])
+    # "a" became "z" in place; "b" was still as read and went; the edited record stayed.
+    assert fake.records[first]["Value"] == "z"
+    assert second not in fake.records
+    assert fake.records[third]["Value"] == "theirs"
+    assert result["warnings"]
+
+
+def test_concurrent_add_of_the_same_value_counts_as_done():
+    fake = FakeAlidns()
+    fake.before["AddDomainRecord"] = lambda: fake.seed(Z, "t", "TXT", "ours")
+    result = run_on(fake, record="t.example.com", values=["ours"])
+    assert result["changed"] is True and "warnings" not in result
+    assert fake.values(Z, "t", "TXT") == ["ours"]
+
+
+# --- absent -----------------------------------------------------------------------------------
+
+def test_absent_with_values_removes_only_those():
+    fake = FakeAlidns()
+    fake.seed(Z, "_dnsauth", "TXT", "ours")
+    fake.seed(Z, "_dnsauth", "TXT", "theirs")
+    result = run_on(fake, record="_dnsauth.example.com", values=['"ours"', "never-there"], state="absent")
+    assert result["changed"] is True
+    assert fake.values(Z, "_dnsauth", "TXT") == ["theirs"]
+    fake.calls.clear()
+    again = run_on(fake, record="_dnsauth.example.com", values=["ours"], state="absent")
+    assert again["changed"] is False and fake.writes() == []
+    assert [r["value"] for r in again["records"]] == ["theirs"]
+
+
+def test_absent_without_values_removes_the_whole_set():
+    fake = FakeAlidns()
+    for value in ("a", "b"):
+        fake.seed(Z, "t", "TXT", value)
+    fake.seed(Z, "t", "A", "192.0.2.1")
+    assert run_on(fake, record="t.example.com", state="absent")["changed"] is True
+    assert fake.values(Z, "t", "TXT") == [] and fake.values(Z, "t", "A") == ["192.0.2.1"]
+    assert run_on(fake, record="t.example.com", state="absent")["changed"] is False
+
+
+def test_absent_deletes_without_a_second_read():
+    fake = FakeAlidns()
+    fake.seed(Z, "t", "TXT", "a")
+    run_on(fake, record="t.example.com", state="absent")
+    assert fake.actions() == ["DescribeDomains", "DescribeDomainRecords", "DeleteDomainRecord", "DescribeDomainRecords"]
+
+
+# --- CNAME coexistence ------------------------------------------------------------------------
+
+def test_cname_cannot_join_other_types():
+    fake = FakeAlidns()
+    fake.seed(Z, "www", "A", "192.0.2.1")
+    with pytest.raises(ConfigurationError, match="already has A records"):
+        run_on(fake, record="www.example.com", type="CNAME", values=["target.example.net"])
+    assert fake.writes() == []
+
+
+def test_other_types_cannot_join_a_cname():
+    fake = FakeAlidns()
+    fake.seed(Z, "www", "CNAME", "target.example.net")
+    with pytest.raises(ConfigurationError, match="is a CNAME"):
+        run_on(fake, record="www.example.com", type="TXT", values=["x"])
+    assert fake.writes() == []
+
+
+def test_cname_on_another_line_is_no_conflict():
+    fake = FakeAlidns()
+    fake.seed(Z, "www", "A", "192.0.2.1", line="telecom")
+    assert run_on(fake, record="www.example.com", type="CNAME", values=["target.example.net"])["changed"] is True
+
+
+def test_absent_is_allowed_next_to_a_cname():
+    fake = FakeAlidns()
+    fake.seed(Z, "www", "CNAME", "target.example.net")
+    assert run_on(fake, record="www.example.com", type="TXT", state="absent")["changed"] is False
+
+
+# --- check mode and diff mode -----------------------------------------------------------------
+
+@pytest.mark.parametrize("overrides", [
+    dict(values=["new"]),
+    dict(values=["a", "new", "more"]),
+    dict(values=["a"], ttl=900),
+    dict(values=["new"], on_existing="keep"),
+    dict(values=["a"], state="absent"),
+    dict(state="absent"),
+])
+def test_check_mode_writes_nothing_and_predicts_the_real_run(overrides):
+    fake = FakeAlidns()
+    fake.seed(Z, "t", "TXT", "a")
+    fake.seed(Z, "t", "TXT", "b")
+    predicted = run_on(fake, check_mode=True, diff_mode=True, record="t.example.com", **overrides)
+    assert predicted["changed"] is True
+    assert fake.writes() == []
+    assert fake.actions() == ["DescribeDomains", "DescribeDomainRecords"]
+    real = run_on(fake, diff_mode=True, record="t.example.com", **overrides)
+    assert real["diff"] == predicted["diff"]
+    assert [(r["value"], r["ttl"]) for r in real["records"]] == [(r["value"], r["ttl"]) for r in predicted["records"]]
+    again = run_on(fake, check_mode=True, record="t.example.com", **overrides)
+    assert again["changed"] is False
+
+
+def test_check_mode_new_records_have_no_id():
+    result = run_on(FakeAlidns(), check_mode=True, record="t.example.com", values=["x"])
+    assert result["records"] == [{"id": None, "value": "x", "ttl": 600, "line": "default", "status": None}]
+
+
+def test_diff_shows_sorted_sets_before_and_after():
+    fake = FakeAlidns()
+    fake.seed(Z, "@", "MX", "mx2.example.net", priority=10)
+    fake.seed(Z, "@", "MX", "mx1.example.net", priority=10)
+    result = run_on(fake, check_mode=True, diff_mode=True, record=Z, type="MX",
+                    values=["mx3.example.net", "mx1.example.net"], priority=10)
+    assert result["diff"]["before"] == {"record": Z, "type": "MX", "line": "default", "records": [
+        {"value": "mx1.example.net", "ttl": 600, "line": "default", "priority": 10},
+        {"value": "mx2.example.net", "ttl": 600, "line": "default", "priority": 10}]}
+    assert [r["value"] for r in result["diff"]["after"]["records"]] == ["mx1.example.net", "mx3.example.net"]
+
+
+def test_no_diff_without_diff_mode():
+    assert "diff" not in run_on(FakeAlidns(), record="t.example.com", values=["x"])
