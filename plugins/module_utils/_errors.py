@@ -146,7 +146,11 @@ class AlibabaCloudError(AlicloudCasError):
 
 
 class NetworkError(AlibabaCloudError):
-    """The request got no HTTP answer: connection refused or reset, TLS failure, timeout."""
+    """The request got no HTTP answer: connection refused or reset, timeout."""
+
+
+class CertificateVerificationError(AlibabaCloudError):
+    """The endpoint's TLS certificate was not trusted. Retrying cannot help, so it is not retried."""
 
 
 def parse_error_body(body, content_type=""):

@@ -15,6 +15,7 @@ import time
 
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlibabaCloudError,
+    CertificateVerificationError,
     ConfigurationError,
     NetworkError,
     parse_error_body,
@@ -190,7 +191,7 @@ class RpcClient:
         try:
             response = self.session.post(url, timeout=self.timeout, verify=self.verify)
         except requests.exceptions.SSLError as exc:
-            raise NetworkError(
+            raise CertificateVerificationError(
                 "TLS verification of %s failed: %s. Pass ca_path with the CA bundle that signed"
                 " the endpoint's certificate; set validate_certs=false only for testing."
                 % (self.endpoint, _reason(exc)), action=action)

@@ -10,7 +10,11 @@ import requests
 from ansible_collections.alicloud.cas.plugins.module_utils._alidns import AlidnsClient
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient, normalize_state
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
-from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, NetworkError
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
+    AlibabaCloudError,
+    CertificateVerificationError,
+    NetworkError,
+)
 from ansible_collections.alicloud.cas.plugins.module_utils._signer import signed_query
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import (
     ALIDNS_VERSION,
@@ -130,8 +134,8 @@ def test_reused_nonce(emu):
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_untrusted_tls_fails_clearly_unless_ca_path_or_verification_off(emu):
-    with pytest.raises(NetworkError, match="Pass ca_path"):
-        rpc(emu, verify=True).call("DescribePackageState")
+    with pytest.raises(CertificateVerificationError, match="Pass ca_path"):
+        rpc(emu, verify=True, policy=RetryPolicy()).call("DescribePackageState")
     assert rpc(emu, verify=False).call("DescribePackageState")["TotalCount"] == 20
 
 

@@ -8,6 +8,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils import _transport
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlibabaCloudError,
+    CertificateVerificationError,
     ConfigurationError,
     NetworkError,
 )
@@ -224,10 +225,11 @@ def test_network_errors_never_show_the_query():
     assert TOKEN not in text and "Signature=abc" not in text and "Caused by X" in text
 
 
-def test_tls_failure_explains_ca_path():
-    rpc, _ = client([requests.exceptions.SSLError("certificate verify failed")], RetryPolicy(max_attempts=1))
-    with pytest.raises(NetworkError, match="Pass ca_path"):
+def test_tls_failure_explains_ca_path_and_is_not_retried():
+    rpc, session = client([requests.exceptions.SSLError("certificate verify failed"), ok()])
+    with pytest.raises(CertificateVerificationError, match="Pass ca_path"):
         rpc.call("X")
+    assert len(session.urls) == 1
 
 
 @pytest.mark.parametrize("region, expected", [
