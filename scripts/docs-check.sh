@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Documentation checks for alicloud.cas (`make docs-lint`).
+#
+#   1. antsibull-docs lint-collection-docs --plugin-docs, run from inside an
+#      ansible_collections/alicloud/cas path (.cache/collections links to the checkout);
+#   2. ansible-doc for every module and for every role with meta/argument_specs.yml,
+#      failing on any warning or error it prints;
+#   3. the `cas` action group in meta/runtime.yml lists exactly the modules;
+#   4. the user guide (README.md, TESTING.md, docs/*.md): every relative link points at
+#      an existing file, and every alicloud.cas.NAME it mentions is a module or role
+#      that exists.
+#
+# Environment: VENV (default .venv).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 1
+VENV="$(realpath -m "${VENV:-.venv}")"
+export PATH="$VENV/bin:$PATH"
+export ANSIBLE_NOCOLOR=1 NO_COLOR=1 PY_COLORS=0
+export ANSIBLE_HOME="${ANSIBLE_HOME:-$ROOT/.cache/ansible/home}"
+export ANSIBLE_LOCAL_TEMP="${ANSIBLE_LOCAL_TEMP:-$ROOT/.cache/ansible/tmp}"
+COLLECTIONS="$ROOT/.cache/collections"
+# Set explicitly so that a copy installed elsewhere (molecule puts one in
+# ~/.ansible/collections) cannot shadow the checkout.
+export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS"
+mkdir -p "$ANSIBLE_HOME" "$ANSIBLE_LOCAL_TEMP"
+
+for tool in antsibull-docs ansible-doc; do
+    command -v "$tool" >/dev/null || { echo "docs-check: $tool not found (run make venv)" >&2; exit 1; }
+done
+
+link="$COLLECTIONS/ansible_collections/alicloud/cas"
+if [[ ! -L "$link" ]]; then
+    mkdir -p "$(dirname "$link")"
+    rm -rf "$link"
+    ln -s "$ROOT" "$link"
+fi
+
+fail=0
+note() { echo "  $*"; }
+
+echo "== docs-check: antsibull-docs lint-collection-docs --plugin-docs ($(antsibull-docs --version 2>/dev/null | head -n1))"
+if (cd "$link" && antsibull-docs lint-collection-docs --plugin-docs .); then
+    note "ok   antsibull-docs lint-collection-docs"
+else
+    note "FAIL antsibull-docs lint-collection-docs"; fail=1
+fi
+
+echo "== docs-check: ansible-doc"
+modules=()
+for f in plugins/modules/*.py; do
+    [[ -e "$f" ]] || continue
+    name="$(basename "$f" .py)"
+    [[ "$name" == __init__ ]] && continue
+    modules+=("$name")
+done
+roles=()
+for d in roles/*/; do
+    [[ -d "$d" ]] || continue
+    roles+=("$(basename "$d")")
+done
+run_doc() {  # run_doc TYPE NAME
+    local out err rc=0
+    out="$(mktemp)"; err="$(mktemp)"
+    ansible-doc -t "$1" "alicloud.cas.$2" > "$out" 2> "$err" || rc=$?
+    # ansible-core 2.21's role lookup warns about its own internal
+    # ansible._protomatter collection (no MANIFEST.json); that is not about us.
+    sed -i '/ansible_collections\/ansible\/_protomatter. does not have a MANIFEST.json/d' "$err"
+    if [[ $rc -ne 0 ]] || grep -qE '\[(WARNING|ERROR|DEPRECATION WARNING)\]|^(WARNING|ERROR)' "$err" "$out" \
+            || ! [[ -s "$out" ]]; then
+        note "FAIL ansible-doc -t $1 alicloud.cas.$2 (exit $rc)"
+        sed 's/^/         /' "$err" | head -n 20
+        fail=1
+    else
+        note "ok   ansible-doc -t $1 alicloud.cas.$2 ($(wc -l < "$out") lines)"
+    fi
+    rm -f "$out" "$err"
+}
+for m in "${modules[@]}"; do run_doc module "$m"; done
+for r in "${roles[@]}"; do
+    if [[ -f "roles/$r/meta/argument_specs.yml" || -f "roles/$r/meta/argument_specs.yaml" ]]; then
+        run_doc role "$r"
+    else
+        note "FAIL role $r has no meta/argument_specs.yml, so ansible-doc cannot document it"; fail=1
+    fi
+done
+[[ ${#modules[@]} -eq 0 ]] && note "(no modules yet)"
+[[ ${#roles[@]} -eq 0 ]] && note "(no roles yet)"
+
+echo "== docs-check: action group and docs references"
+python - "${modules[*]:-}" "${roles[*]:-}" <<'PY' || fail=1
+import os, re, sys
+import yaml
+
+modules = set(sys.argv[1].split())
+roles = set(sys.argv[2].split())
+bad = 0
+
+runtime = yaml.safe_load(open("meta/runtime.yml")) or {}
+group = set((runtime.get("action_groups") or {}).get("cas") or [])
+# Modules that talk to the API document the shared connection options; those are
+# the ones users configure through module_defaults: group/alicloud.cas.cas.
+api_modules = {m for m in modules
+               if "alicloud.cas.connection" in open("plugins/modules/%s.py" % m, encoding="utf-8").read()}
+for m in sorted(api_modules - group):
+    print("  FAIL module %s uses the connection options but is missing from action group cas" % m); bad = 1
+for m in sorted(group - modules):
+    print("  FAIL action group cas lists %s, which is not a module (yet?)" % m); bad = 1
+if not bad:
+    print("  ok   action group cas lists the %d API modules (%s)" % (len(group), ", ".join(sorted(group))))
+
+pages = [p for p in ("README.md", "TESTING.md") if os.path.exists(p)]
+pages += sorted(os.path.join("docs", f) for f in os.listdir("docs") if f.endswith(".md")) if os.path.isdir("docs") else []
+link_re = re.compile(r"\]\(([^)\s]+)\)")
+name_re = re.compile(r"\balicloud\.cas\.([a-z_][a-z0-9_]*)")
+known = modules | roles | {"cas"}  # cas: the action group (group/alicloud.cas.cas)
+for page in pages:
+    text = open(page, encoding="utf-8").read()
+    # Ignore fenced code when checking links, but not when checking names.
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    for target in link_re.findall(prose):
+        if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+            continue
+        path = target.split("#", 1)[0]
+        resolved = os.path.normpath(os.path.join(os.path.dirname(page), path))
+        if not os.path.exists(resolved):
+            print("  FAIL %s links to %s, which does not exist" % (page, target)); bad = 1
+    for name in sorted(set(name_re.findall(text))):
+        if name not in known:
+            print("  FAIL %s mentions alicloud.cas.%s, which is no module or role of the collection" % (page, name)); bad = 1
+print("  %s   %d pages: links and alicloud.cas.* names" % ("ok" if not bad else "--", len(pages)))
+
+# The generated changelog must know every module and role (scripts/changelog-release.sh).
+if os.path.exists("changelogs/changelog.yaml"):
+    log = yaml.safe_load(open("changelogs/changelog.yaml")) or {}
+    listed = {"module": set(), "role": set()}
+    for release in (log.get("releases") or {}).values():
+        for item in release.get("modules") or []:
+            listed["module"].add(item["name"])
+        for item in (release.get("objects") or {}).get("role") or []:
+            listed["role"].add(item["name"])
+    stale = ["module " + m for m in sorted(modules - listed["module"])]
+    stale += ["role " + r for r in sorted(roles - listed["role"])]
+    if stale:
+        print("  FAIL changelogs/changelog.yaml does not list %s: run scripts/changelog-release.sh" % ", ".join(stale)); bad = 1
+    else:
+        print("  ok   changelogs/changelog.yaml lists every module and role")
+else:
+    print("  FAIL changelogs/changelog.yaml is missing: run scripts/changelog-release.sh"); bad = 1
+sys.exit(bad)
+PY
+
+if [[ $fail -ne 0 ]]; then
+    echo "docs-check: FAILED" >&2
+    exit 1
+fi
+echo "docs-check: OK"

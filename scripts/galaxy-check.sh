@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Build alicloud.cas the way it is published and import it the way Galaxy does (`make galaxy`).
+#
+#   1. `ansible-galaxy collection build` into a temporary directory;
+#   2. assert the tarball holds no test output, venvs, caches, VCS data, local
+#      integration config or nested build artifacts, and that it does hold the
+#      files Galaxy users need (README, licence, changelog, runtime metadata);
+#   3. run galaxy-importer on the tarball offline (ansible-doc, content checks,
+#      offline ansible-lint; its Docker-based ansible-test run stays off, as the
+#      harness runs ansible-test itself) and fail on any WARNING or ERROR line.
+#
+# Environment: VENV (default .venv); KEEP=1 keeps the work directory and prints it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="$(realpath -m "${VENV:-.venv}")"
+export PATH="$VENV/bin:$PATH"
+export ANSIBLE_NOCOLOR=1 NO_COLOR=1 PY_COLORS=0
+# The importer runs ansible-doc/ansible-lint on its own extracted copy: keep any
+# collection installed elsewhere (for example by molecule) from shadowing it.
+unset ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS
+
+for tool in ansible-galaxy ansible-doc ansible-lint; do
+    command -v "$tool" >/dev/null || { echo "galaxy-check: $tool not found (run make venv)" >&2; exit 1; }
+done
+python -c 'import galaxy_importer' 2>/dev/null || { echo "galaxy-check: galaxy-importer is not installed in $VENV" >&2; exit 1; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/alicloud-cas-galaxy.XXXXXX")"
+if [[ "${KEEP:-0}" == 1 ]]; then echo "galaxy-check: work directory $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
+export ANSIBLE_HOME="$WORK/ansible-home" ANSIBLE_LOCAL_TEMP="$WORK/ansible-tmp"
+mkdir -p "$ANSIBLE_HOME" "$ANSIBLE_LOCAL_TEMP"
+fail=0
+
+echo "== galaxy-check: ansible-galaxy collection build"
+ansible-galaxy collection build --output-path "$WORK/dist" .
+tarball="$(ls "$WORK"/dist/alicloud-cas-*.tar.gz)"
+tar -tzf "$tarball" | sed 's#^\./##' | sort > "$WORK/files.txt"
+echo "   $(basename "$tarball"): $(grep -vc '/$' "$WORK/files.txt") files, $(du -k "$tarball" | cut -f1) KiB"
+
+echo "== galaxy-check: tarball content"
+# Paths (extended regexes on the member name) that must never be published.
+forbidden=(
+    '(^|/)tests/output(/|$)'
+    '(^|/)\.venv[^/]*(/|$)'
+    '(^|/)venv(/|$)'
+    '(^|/)\.cache(/|$)'
+    '(^|/)\.git(/|$)'
+    '(^|/)\.ansible(/|$)'
+    '(^|/)\.pytest_cache(/|$)'
+    '(^|/)\.mypy_cache(/|$)'
+    '(^|/)\.ruff_cache(/|$)'
+    '(^|/)\.tox(/|$)'
+    '(^|/)__pycache__(/|$)'
+    '\.py[co]$'
+    '(^|/)\.coverage'
+    '(^|/)htmlcov(/|$)'
+    '^dist(/|$)'
+    '^collections(/|$)'
+    '(^|/)ansible_collections(/|$)'
+    '\.tar\.gz$'
+    '\.retry$'
+    '(^|/)importer_result\.json$'
+    '^tests/integration/integration_config\.yml$'
+    '(^|/)emulator\.json$'
+    '\.(log|junit\.xml)$'
+)
+for pattern in "${forbidden[@]}"; do
+    if hits="$(grep -E "$pattern" "$WORK/files.txt")"; then
+        echo "  FAIL tarball contains paths matching $pattern:"
+        printf '%s\n' "$hits" | head -n 10 | sed 's/^/         /'
+        fail=1
+    fi
+done
+required=(MANIFEST.json FILES.json README.md CHANGELOG.md changelogs/changelog.yaml
+          LICENSES/GPL-3.0-or-later.txt meta/runtime.yml meta/execution-environment.yml requirements.txt)
+for path in "${required[@]}"; do
+    if grep -qxF "$path" "$WORK/files.txt"; then echo "  ok   $path"; else echo "  FAIL missing $path"; fail=1; fi
+done
+[[ $fail -eq 0 ]] && echo "  ok   no test output, venvs, caches or VCS data"
+
+echo "== galaxy-check: galaxy-importer $(python -c 'import importlib.metadata as m; print(m.version("galaxy-importer"))') (offline)"
+cat > "$WORK/galaxy-importer.cfg" <<CFG
+[galaxy-importer]
+LOG_LEVEL_MAIN = INFO
+RUN_ANSIBLE_TEST = False
+ANSIBLE_TEST_LOCAL_IMAGE = False
+LOCAL_IMAGE_DOCKER = False
+RUN_ANSIBLE_DOC = True
+RUN_ANSIBLE_LINT = True
+OFFLINE_ANSIBLE_LINT = True
+RUN_FLAKE8 = False
+CHECK_CHANGELOG = True
+CHECK_REQUIRED_TAGS = True
+ANSIBLE_LOCAL_TMP = $WORK/ansible-tmp
+TMP_ROOT_DIR = $WORK
+CFG
+run_importer() {
+    rc=0
+    (cd "$WORK" && GALAXY_IMPORTER_CONFIG="$WORK/galaxy-importer.cfg" \
+        python -m galaxy_importer.main "$tarball") > "$WORK/importer.log" 2>&1 || rc=$?
+}
+run_importer
+# galaxy-importer gives its ansible-lint run a fixed 180 s. On a loaded machine that can
+# run out; that says nothing about the collection, so try once more before failing.
+if grep -q 'Timeout on call to ansible-lint' "$WORK/importer.log"; then
+    echo "   (galaxy-importer's ansible-lint hit its fixed 180 s timeout; load: $(cut -d' ' -f1-3 /proc/loadavg); retrying once)"
+    run_importer
+fi
+sed 's/^/   /' "$WORK/importer.log"
+problems="$(grep -nE '^(WARNING|ERROR|CRITICAL)|Traceback|[Ww]arning:' "$WORK/importer.log" || true)"
+if [[ $rc -ne 0 ]]; then
+    echo "  FAIL galaxy-importer exited with $rc"; fail=1
+fi
+if ! grep -q 'Importer processing completed successfully' "$WORK/importer.log"; then
+    echo "  FAIL galaxy-importer did not report success"; fail=1
+fi
+if [[ -n "$problems" ]]; then
+    echo "  FAIL galaxy-importer reported warnings or errors:"
+    printf '%s\n' "$problems" | sed 's/^/         /'
+    fail=1
+fi
+
+if [[ $fail -ne 0 ]]; then
+    echo "galaxy-check: FAILED" >&2
+    exit 1
+fi
+echo "galaxy-check: OK ($(basename "$tarball") builds clean and imports with no warnings)"
