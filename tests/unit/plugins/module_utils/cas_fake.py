@@ -1,0 +1,240 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""An in-memory CAS order book that answers like the RPC API, for the module-logic tests.
+
+``FakeCasApi.call`` has the signature of ``RpcClient.call``, so a ``CasClient`` can run
+on it directly; ``FakeSession`` puts it behind a real ``RpcClient`` when the retry and
+reconcile path itself is under test.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError
+
+DAY_MS = 86400 * 1000
+NOW_MS = 1_790_000_000_000  # a fixed "now" so expiry arithmetic is exact
+PRIVATE_KEY_PEM = "-----BEGIN PRIVATE KEY-----\nFAKE-KEY-never-show-0042\n-----END PRIVATE KEY-----\n"
+WRITE_ACTIONS = ("CreateCertificateRequest", "CreateCertificateWithCsrRequest", "CancelOrderRequest",
+                 "DeleteCertificateRequest")
+LIST_STATUS = {"domain_verify": "CHECKING", "process": "CHECKING", "verify_fail": "CHECKED_FAIL", "payed": "PAYED"}
+
+
+def make_certificate(common_name, days=90):
+    """A self-signed leaf plus a second certificate standing in for the intermediate."""
+    blocks = []
+    for name in (common_name, "Fake Intermediate CA"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        start = datetime.datetime(2026, 9, 1, tzinfo=datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=days))
+                .sign(key, hashes.SHA256()))
+        blocks.append(cert.public_bytes(serialization.Encoding.PEM).decode("ascii"))
+    return "".join(blocks)
+
+
+def make_csr(common_name):
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+           .sign(key, hashes.SHA256()))
+    return csr.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+class FakeCasApi:
+    """Orders of one account, a call log, and a few switches for the behaviours under test."""
+
+    def __init__(self, record_domain_style="zone", zone="example.com", page_size=None):
+        self.orders = {}
+        self.calls = []
+        self.next_id = 98987582437920968
+        self.record_domain_style = record_domain_style
+        self.zone = zone
+        self.page_size = page_size  # overrides ShowSize, to force paging with few orders
+        self.packages = {"digicert-free-1-free": (20, 0, 0)}
+        self.errors = {}  # action -> AlibabaCloudError raised (once) instead of answering
+        self.progress = {}  # order id -> the Types the next DescribeCertificateState calls move it through
+
+    # --- set-up helpers ---------------------------------------------------------------------
+    def add_order(self, domain, kind="domain_verify", product_code="digicert-free-1-free",
+                  days_left=None, buy_ms=None, validate_type="DNS", status=None):
+        order_id = self.next_id
+        self.next_id += 1
+        order = {
+            "OrderId": order_id, "Domain": domain, "ProductCode": product_code, "ProductName": "Fake plan",
+            "BuyDate": buy_ms or NOW_MS - DAY_MS + order_id % 1000, "CertType": "DV", "DomainType": "ONE",
+            "InstanceId": "cas-ivauto-%d" % (order_id % 1000), "Type": kind, "ValidateType": validate_type,
+            "ListStatus": status,
+        }
+        if days_left is not None:
+            order["CertStartTime"] = NOW_MS - 60 * DAY_MS
+            order["CertEndTime"] = NOW_MS + days_left * DAY_MS
+        self.orders[order_id] = order
+        return order_id
+
+    def writes(self):
+        return [action for action, _params in self.calls if action in WRITE_ACTIONS]
+
+    def actions(self):
+        return [action for action, _params in self.calls]
+
+    # --- the API ------------------------------------------------------------------------------
+    def call(self, action, params=None, reconcile=None):
+        params = {key: value for key, value in (params or {}).items() if value is not None}
+        return self.handle(action, params)
+
+    def handle(self, action, params):
+        self.calls.append((action, dict(params)))
+        if action in self.errors:
+            raise self.errors.pop(action)
+        return getattr(self, "_" + action)(params)
+
+    def _status(self, order):
+        if order["ListStatus"]:
+            return order["ListStatus"]
+        if order["Type"] == "certificate":
+            left = order.get("CertEndTime", NOW_MS + 90 * DAY_MS) - NOW_MS
+            if left <= 0:
+                return "EXPIRED"
+            return "WILLEXPIRED" if left <= 30 * DAY_MS else "ISSUED"
+        return LIST_STATUS.get(order["Type"], "UNKNOWN")
+
+    def _ListUserCertificateOrder(self, params):
+        keyword = params.get("Keyword", "").lower()
+        items = []
+        for order in sorted(self.orders.values(), key=lambda o: o["OrderId"], reverse=True):
+            if keyword and keyword not in order["Domain"].lower():
+                continue
+            status = self._status(order)
+            if params.get("Status") and params["Status"] != status:
+                continue
+            item = {key: value for key, value in order.items() if key not in ("Type", "ValidateType", "ListStatus")}
+            item["Status"] = status
+            items.append(item)
+        size = self.page_size or int(params.get("ShowSize", 50))
+        page = int(params.get("CurrentPage", 1))
+        return {"CertificateOrderList": items[(page - 1) * size:page * size], "CurrentPage": page,
+                "ShowSize": size, "TotalCount": len(items)}
+
+    def _order(self, params):
+        order = self.orders.get(int(params["OrderId"]))
+        if order is None:
+            raise AlibabaCloudError("The order does not exist.", code="NotFoundOrder", http_status=404,
+                                    action="x")
+        return order
+
+    def record_domain(self, domain):
+        base = domain[2:] if domain.startswith("*.") else domain
+        if self.record_domain_style == "domain" or base == self.zone:
+            return "_dnsauth"
+        return "_dnsauth." + base[:-(len(self.zone) + 1)]
+
+    def _DescribeCertificateState(self, params):
+        order = self._order(params)
+        if self.progress.get(order["OrderId"]):
+            order["Type"] = self.progress[order["OrderId"]].pop(0)
+        answer = {"Type": order["Type"], "RequestId": "req"}
+        if order["Type"] == "domain_verify":
+            answer["ValidateType"] = order["ValidateType"]
+            if order["ValidateType"] == "DNS":
+                answer.update(RecordType="TXT", RecordDomain=self.record_domain(order["Domain"]),
+                              RecordValue="token-%d" % order["OrderId"])
+            else:
+                answer.update(Domain=order["Domain"], Uri="/.well-known/pki-validation/fileauth.txt",
+                              Content="token-%d" % order["OrderId"])
+        elif order["Type"] == "certificate":
+            answer.update(Certificate=make_certificate(order["Domain"]), CertId="12000001",
+                          PrivateKey=PRIVATE_KEY_PEM)
+        return answer
+
+    def _create(self, params, domain):
+        product_code = params.get("ProductCode") or "digicert-free-1-free"
+        total, used, issued = self.packages.get(product_code, (0, 0, 0))
+        if used >= total:
+            raise AlibabaCloudError("No quota", code="NotRemainCount", http_status=404, action="create")
+        self.packages[product_code] = (total, used + 1, issued)
+        order_id = self.add_order(domain, product_code=product_code, buy_ms=NOW_MS,
+                                  validate_type=params["ValidateType"])
+        self.orders[order_id]["Tags"] = {k: v for k, v in params.items() if k.startswith("Tags.")}
+        return {"OrderId": order_id, "RequestId": "req"}
+
+    def _CreateCertificateRequest(self, params):
+        return self._create(params, params["Domain"])
+
+    def _CreateCertificateWithCsrRequest(self, params):
+        csr = x509.load_pem_x509_csr(params["Csr"].encode("ascii"))
+        return self._create(params, csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
+
+    def _CancelOrderRequest(self, params):
+        order = self._order(params)
+        if order["Type"] not in ("domain_verify", "process"):
+            raise AlibabaCloudError("state", code="OrderStateError", http_status=403, action="CancelOrderRequest")
+        order["Type"] = "payed"
+        return {"RequestId": "req"}
+
+    def _DeleteCertificateRequest(self, params):
+        order = self._order(params)
+        if order["Type"] not in ("verify_fail", "payed"):
+            raise AlibabaCloudError("state", code="OrderStateError", http_status=403,
+                                    action="DeleteCertificateRequest")
+        del self.orders[order["OrderId"]]
+        return {"RequestId": "req"}
+
+    def _DescribePackageState(self, params):
+        code = params.get("ProductCode")
+        if code not in self.packages:
+            raise AlibabaCloudError("No package", code="NotFoundPackage", http_status=404,
+                                    action="DescribePackageState")
+        total, used, issued = self.packages[code]
+        return {"ProductCode": code, "TotalCount": total, "UsedCount": used, "IssuedCount": issued}
+
+
+class FakeResponse:
+    def __init__(self, status_code, body):
+        self.status_code = status_code
+        self.content = json.dumps(body).encode("utf-8")
+        self.headers = {"Content-Type": "application/json"}
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class FakeSession:
+    """A requests.Session stand-in that hands signed requests to a FakeCasApi.
+
+    ``lose`` names actions whose next answer is lost after the action took effect, as
+    when a connection drops on the way back.
+    """
+
+    def __init__(self, api, lose=()):
+        self.api = api
+        self.lose = list(lose)
+        self.headers = {}
+
+    def post(self, url, timeout=None, verify=None):
+        params = dict(parse_qsl(urlsplit(url).query))
+        action = params.pop("Action")
+        for name in ("Version", "Format", "AccessKeyId", "SignatureMethod", "SignatureVersion", "SignatureNonce",
+                     "Timestamp", "Signature", "SecurityToken"):
+            params.pop(name, None)
+        try:
+            answer = self.api.handle(action, params)
+        except AlibabaCloudError as error:
+            return FakeResponse(error.http_status or 400, {"Code": error.code, "Message": error.message})
+        if action in self.lose:
+            self.lose.remove(action)
+            raise requests.exceptions.ConnectionError("Connection reset by peer")
+        return FakeResponse(200, answer)

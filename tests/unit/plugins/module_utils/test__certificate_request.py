@@ -1,0 +1,446 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The certificate_request state machine against an in-memory CAS."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient
+from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import run
+from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy, RpcClient
+from tests.unit.plugins.module_utils.cas_fake import NOW_MS, PRIVATE_KEY_PEM, FakeCasApi, FakeSession, make_csr
+
+SECRET = "SeCrEt-never-show-0099"
+APPLICANT = {"username": "Jane Doe", "email": "jane@example.com", "phone": "+86 138 0000 0000"}
+
+
+def options(**overrides):
+    params = {"domain": "www.example.com", "state": "present", "product_code": None, "validate_type": "DNS",
+              "username": None, "email": None, "phone": None, "csr": None, "tags": None, "force": False,
+              "renew_before_days": 30}
+    params.update(overrides)
+    return params
+
+
+def converge(api, check_mode=False, diff_mode=True, **overrides):
+    return run(options(**overrides), lambda: CasClient(api), check_mode=check_mode, diff_mode=diff_mode,
+               now_ms=NOW_MS)
+
+
+def refuse_connection():
+    raise AssertionError("no client may be built before the options are checked")
+
+
+# --- checks before any call -------------------------------------------------------------------
+
+@pytest.mark.parametrize("overrides, option, fragment", [
+    ({"domain": "https://www.example.com"}, "domain", "without a scheme"),
+    ({"domain": "www.example.com:443"}, "domain", "without a port"),
+    ({"domain": "www.example.com/path"}, "domain", "without a path"),
+    ({"domain": "www.*.example.com"}, "domain", "whole first label"),
+    ({"domain": "-bad-.example.com"}, "domain", "label '-bad-'"),
+    ({"domain": "localhost"}, "domain", "at least two labels"),
+    ({"domain": "*.example.com", "product_code": "digicert-free-1-free"}, "product_code", "single-domain plan"),
+    ({"domain": "www.example.com", "product_code": "geotrust-dv-w-starter"}, "product_code", "wildcard plan"),
+    ({"domain": "*.example.com", "product_code": "geotrust-dv-w-starter", "validate_type": "FILE"},
+     "validate_type", "FILE cannot validate wildcard"),
+    ({"email": "not-an-address"}, "email", "not an email address"),
+    ({"phone": "call me"}, "phone", "not a phone number"),
+    ({"username": "  "}, "username", "must not be empty"),
+    ({"renew_before_days": -1}, "renew_before_days", "0 or more"),
+    ({"tags": {"": "x"}}, "tags", "empty key"),
+    ({"csr": make_csr("other.example.com")}, "csr", "has CN 'other.example.com'"),
+    ({"csr": "not a csr"}, "csr", "not a PEM certificate signing request"),
+])
+def test_bad_options_fail_before_any_call(overrides, option, fragment):
+    with pytest.raises(ConfigurationError) as caught:
+        run(options(**overrides), refuse_connection)
+    assert caught.value.option == option
+    assert fragment in str(caught.value)
+
+
+def test_idn_domain_is_sent_in_punycode():
+    api = FakeCasApi(zone="xn--bcher-kva.example")
+    result = converge(api, domain="www.Bücher.example", **APPLICANT)
+    creates = [params for action, params in api.calls if action == "CreateCertificateRequest"]
+    assert creates[0]["Domain"] == "www.xn--bcher-kva.example"
+    assert result["order"]["domain"] == "www.xn--bcher-kva.example"
+    assert result["validation"]["fqdn"] == "_dnsauth.www.xn--bcher-kva.example"
+
+
+# --- present: reuse -----------------------------------------------------------------------------
+
+def test_order_in_progress_is_reused_without_writes():
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com")
+    result = converge(api)
+    assert result["changed"] is False
+    assert result["order_id"] == order_id
+    assert result["status"] == "domain_verify"
+    assert result["order"]["status"] == "CHECKING"
+    assert result["validation"]["value"] == "token-%d" % order_id
+    assert result["diff"]["before"] == result["diff"]["after"] == result["order"]
+    assert "request" not in result
+    assert api.writes() == []
+
+
+def test_fresh_issued_certificate_is_reused():
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com", kind="certificate", days_left=60)
+    result = converge(api)
+    assert (result["changed"], result["order_id"], result["status"]) == (False, order_id, "certificate")
+    assert result["validation"] is None
+    assert api.writes() == []
+
+
+def test_issued_certificate_without_end_date_counts_as_fresh():
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com", kind="certificate", status="ISSUED")
+    assert converge(api)["order_id"] == order_id
+    assert api.writes() == []
+
+
+def test_in_progress_order_issued_since_listing_is_reused():
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com", kind="certificate", status="CHECKING")
+    result = converge(api)
+    assert (result["changed"], result["order_id"], result["status"]) == (False, order_id, "certificate")
+
+
+def test_listed_in_progress_order_that_failed_meanwhile_is_replaced():
+    api = FakeCasApi()
+    api.add_order("www.example.com", kind="verify_fail", status="CHECKING")
+    result = converge(api, **APPLICANT)
+    assert result["changed"] is True
+    assert api.writes() == ["CreateCertificateRequest"]
+
+
+def test_newest_usable_order_wins_over_older_ones():
+    api = FakeCasApi()
+    api.add_order("www.example.com", kind="certificate", days_left=80)
+    newest = api.add_order("www.example.com")
+    assert converge(api)["order_id"] == newest
+
+
+def test_contact_fields_are_not_needed_when_nothing_is_created():
+    api = FakeCasApi()
+    api.add_order("www.example.com")
+    assert converge(api)["changed"] is False
+
+
+def test_wildcard_without_product_code_reuses_any_wildcard_order():
+    api = FakeCasApi()
+    order_id = api.add_order("*.example.com", product_code="geotrust-dv-w-starter")
+    result = converge(api, domain="*.example.com")
+    assert (result["changed"], result["order_id"]) == (False, order_id)
+
+
+@pytest.mark.parametrize("stored, asked", [
+    ("www.xn--bcher-kva.example", "WWW.Bücher.example"),
+    ("www.bücher.example", "www.xn--bcher-kva.example"),
+    ("WWW.EXAMPLE.COM", "www.example.com"),
+])
+def test_existing_order_matches_case_and_idn_insensitively(stored, asked):
+    api = FakeCasApi()
+    order_id = api.add_order(stored)
+    api.add_order("x.%s" % stored)  # the keyword search is fuzzy; only the exact domain may match
+    assert converge(api, domain=asked)["order_id"] == order_id
+
+
+def test_orders_for_other_domains_found_by_the_fuzzy_keyword_do_not_match():
+    api = FakeCasApi()
+    for domain in ("awww.example.com", "www.example.com.cn", "*.www.example.com", "mail.www.example.com"):
+        api.add_order(domain)
+    result = converge(api, **APPLICANT)
+    assert result["changed"] is True
+    assert api.writes() == ["CreateCertificateRequest"]
+
+
+def test_every_page_of_orders_is_read():
+    api = FakeCasApi(page_size=2)
+    order_id = api.add_order("www.example.com")
+    for index in range(5):
+        api.add_order("host%d.www.example.com" % index)
+    result = converge(api)
+    assert result["order_id"] == order_id
+    pages = [int(params["CurrentPage"]) for action, params in api.calls if action == "ListUserCertificateOrder"]
+    assert pages == [1, 2, 3]
+
+
+# --- present: create ----------------------------------------------------------------------------
+
+def test_no_order_creates_one_and_returns_its_validation():
+    api = FakeCasApi()
+    result = converge(api, tags={"team": "web", "env": 1}, **APPLICANT)
+    assert result["changed"] is True
+    assert api.writes() == ["CreateCertificateRequest"]
+    order_id = result["order_id"]
+    assert list(api.orders) == [order_id]
+    assert result["status"] == "domain_verify"
+    assert result["validation"] == {"method": "DNS", "record_type": "TXT", "record": "_dnsauth.www",
+                                    "fqdn": "_dnsauth.www.example.com", "value": "token-%d" % order_id}
+    assert result["order"]["order_id"] == order_id
+    assert result["order"]["buy_date"].endswith("Z")
+    assert result["request"] == {"action": "CreateCertificateRequest", "domain": "www.example.com",
+                                 "product_code": None, "validate_type": "DNS", "tags": {"team": "web", "env": "1"},
+                                 "reason": "no order exists for the domain"}
+    create = dict(api.calls)["CreateCertificateRequest"]
+    assert create["Tags.1.Key"] == "env" and create["Tags.1.Value"] == "1"
+    assert create["Tags.2.Key"] == "team" and create["Tags.2.Value"] == "web"
+    assert "ProductCode" not in create  # the service's default applies
+    assert result["diff"] == {"before": {}, "after": result["order"]}
+    assert "warnings" not in result
+
+
+def test_second_run_changes_nothing_and_spends_no_quota():
+    api = FakeCasApi()
+    first = converge(api, **APPLICANT)
+    second = converge(api, **APPLICANT)
+    assert (second["changed"], second["order_id"]) == (False, first["order_id"])
+    assert api.writes() == ["CreateCertificateRequest"]
+    assert api.packages["digicert-free-1-free"][1] == 1
+
+
+def test_check_mode_only_reads_and_predicts_the_create():
+    api = FakeCasApi()
+    result = converge(api, check_mode=True, product_code="geotrust-dv-1-starter", **APPLICANT)
+    assert api.writes() == []
+    assert set(api.actions()) == {"ListUserCertificateOrder"}
+    assert result["changed"] is True
+    assert (result["order_id"], result["status"], result["validation"]) == (None, None, None)
+    assert result["order"]["domain"] == "www.example.com"
+    assert result["order"]["product_code"] == "geotrust-dv-1-starter"
+    assert result["request"]["action"] == "CreateCertificateRequest"
+    assert result["diff"] == {"before": {}, "after": result["order"]}
+
+
+def test_check_mode_with_a_usable_order_predicts_no_change():
+    api = FakeCasApi()
+    api.add_order("www.example.com")
+    result = converge(api, check_mode=True)
+    assert result["changed"] is False
+    assert api.writes() == []
+
+
+@pytest.mark.parametrize("setup, reason", [
+    ({"kind": "certificate", "days_left": 10}, "expires in 10 days, within renew_before_days (30)"),
+    ({"kind": "certificate", "days_left": 30}, "expires in 30 days"),
+    ({"kind": "certificate", "days_left": -3}, "is EXPIRED"),
+    ({"kind": "verify_fail"}, "is CHECKED_FAIL"),
+    ({"kind": "certificate", "days_left": 60, "status": "REVOKED"}, "is REVOKED"),
+    ({"kind": "payed"}, "is PAYED"),
+])
+def test_unusable_order_leads_to_a_new_one(setup, reason):
+    api = FakeCasApi()
+    old = api.add_order("www.example.com", **setup)
+    result = converge(api, **APPLICANT)
+    assert result["changed"] is True
+    assert result["order_id"] != old
+    assert reason in result["request"]["reason"]
+    assert result["diff"]["before"]["order_id"] == old
+    assert result["diff"]["after"]["order_id"] == result["order_id"]
+
+
+def test_renew_before_days_moves_the_renewal_window():
+    api = FakeCasApi()
+    old = api.add_order("www.example.com", kind="certificate", days_left=10)
+    assert converge(api, renew_before_days=5)["order_id"] == old
+    assert converge(api, renew_before_days=10, **APPLICANT)["changed"] is True
+
+
+def test_force_always_creates():
+    api = FakeCasApi()
+    api.add_order("www.example.com", kind="certificate", days_left=80)
+    result = converge(api, force=True, **APPLICANT)
+    assert result["changed"] is True
+    assert result["request"]["reason"] == "force is true"
+    assert len(api.orders) == 2
+
+
+def test_order_of_another_product_does_not_match_an_explicit_product_code():
+    api = FakeCasApi()
+    api.packages["geotrust-dv-1-starter"] = (5, 0, 0)
+    api.add_order("www.example.com", product_code="digicert-free-1-free")
+    result = converge(api, product_code="geotrust-dv-1-starter", **APPLICANT)
+    assert result["changed"] is True
+    assert dict(api.calls)["CreateCertificateRequest"]["ProductCode"] == "geotrust-dv-1-starter"
+
+
+def test_missing_contact_fields_fail_after_reading_but_before_writing():
+    api = FakeCasApi()
+    with pytest.raises(ConfigurationError) as caught:
+        converge(api, username="Jane Doe")
+    assert caught.value.option == "email"
+    assert "missing: email, phone" in str(caught.value)
+    assert "no order exists" in str(caught.value)
+    assert api.writes() == []
+
+
+def test_wildcard_create_without_product_code_fails_before_writing():
+    api = FakeCasApi()
+    with pytest.raises(ConfigurationError) as caught:
+        converge(api, domain="*.example.com", **APPLICANT)
+    assert caught.value.option == "product_code"
+    assert "geotrust-dv-w-starter" in str(caught.value)
+    assert api.writes() == []
+
+
+def test_csr_goes_through_create_with_csr_and_sends_no_domain():
+    api = FakeCasApi()
+    csr = make_csr("www.example.com")
+    result = converge(api, csr=csr, **APPLICANT)
+    assert api.writes() == ["CreateCertificateWithCsrRequest"]
+    params = dict(api.calls)["CreateCertificateWithCsrRequest"]
+    assert params["Csr"] == csr and "Domain" not in params
+    assert result["request"]["action"] == "CreateCertificateWithCsrRequest"
+    assert result["order"]["domain"] == "www.example.com"
+
+
+def test_quota_error_reaches_the_caller():
+    api = FakeCasApi()
+    api.packages["digicert-free-1-free"] = (1, 1, 1)
+    with pytest.raises(AlibabaCloudError) as caught:
+        converge(api, **APPLICANT)
+    assert caught.value.code == "NotRemainCount"
+
+
+def test_file_validation_is_returned_with_its_url():
+    api = FakeCasApi()
+    result = converge(api, validate_type="FILE", **APPLICANT)
+    assert result["validation"] == {
+        "method": "FILE", "domain": "www.example.com", "uri": "/.well-known/pki-validation/fileauth.txt",
+        "content": "token-%d" % result["order_id"],
+        "url": "http://www.example.com/.well-known/pki-validation/fileauth.txt"}
+
+
+@pytest.mark.parametrize("style", ["zone", "domain"])
+@pytest.mark.parametrize("domain, record, fqdn", [
+    ("www.example.com", {"zone": "_dnsauth.www", "domain": "_dnsauth"}, "_dnsauth.www.example.com"),
+    ("example.com", {"zone": "_dnsauth", "domain": "_dnsauth"}, "_dnsauth.example.com"),
+    ("a.b.example.com", {"zone": "_dnsauth.a.b", "domain": "_dnsauth"}, "_dnsauth.a.b.example.com"),
+    ("*.shop.example.com", {"zone": "_dnsauth.shop", "domain": "_dnsauth"}, "_dnsauth.shop.example.com"),
+])
+def test_validation_fqdn_is_right_for_both_record_domain_styles(style, domain, record, fqdn):
+    api = FakeCasApi(record_domain_style=style)
+    api.packages["geotrust-dv-w-starter"] = (5, 0, 0)
+    product = "geotrust-dv-w-starter" if domain.startswith("*.") else None
+    result = converge(api, domain=domain, product_code=product, **APPLICANT)
+    assert result["validation"]["record"] == record[style]
+    assert result["validation"]["fqdn"] == fqdn
+
+
+# --- never two orders ---------------------------------------------------------------------------
+
+def rpc_over(session):
+    return RpcClient("https://127.0.0.1:1", "2020-04-07", Credentials("LTAIfake", SECRET), session=session,
+                     retry_policy=RetryPolicy(rng=lambda: 0.0), sleep=lambda seconds: None)
+
+
+def test_lost_create_answer_adopts_the_order_instead_of_submitting_again():
+    api = FakeCasApi()
+    api.add_order("www.example.com", kind="verify_fail")
+    session = FakeSession(api, lose=["CreateCertificateRequest"])
+    result = run(options(**APPLICANT), lambda: CasClient(rpc_over(session)), now_ms=NOW_MS)
+    assert api.writes() == ["CreateCertificateRequest"]
+    fresh = [order_id for order_id, order in api.orders.items() if order["Type"] == "domain_verify"]
+    assert fresh == [result["order_id"]]
+    assert result["changed"] is True
+    assert "was adopted instead of submitting again" in result["warnings"][0]
+
+
+def test_lost_create_answer_with_nothing_created_is_submitted_again():
+    api = FakeCasApi()
+    session = FakeSession(api)
+    api.errors["CreateCertificateRequest"] = AlibabaCloudError("busy", code="ServiceUnavailable", http_status=503)
+    result = run(options(**APPLICANT), lambda: CasClient(rpc_over(session)), now_ms=NOW_MS)
+    assert api.writes() == ["CreateCertificateRequest", "CreateCertificateRequest"]
+    assert list(api.orders) == [result["order_id"]]
+    assert "warnings" not in result
+
+
+# --- absent -------------------------------------------------------------------------------------
+
+def test_absent_withdraws_pending_and_failed_orders_and_keeps_issued_ones():
+    api = FakeCasApi()
+    pending = api.add_order("www.example.com")
+    reviewing = api.add_order("www.example.com", kind="process")
+    failed = api.add_order("www.example.com", kind="verify_fail")
+    payed = api.add_order("www.example.com", kind="payed")
+    issued = api.add_order("www.example.com", kind="certificate", days_left=50)
+    expired = api.add_order("www.example.com", kind="certificate", days_left=-5)
+    other = api.add_order("mail.example.com")
+    result = converge(api, state="absent")
+    assert result["changed"] is True
+    assert sorted(o["order_id"] for o in result["withdrawn"]) == sorted([pending, reviewing, failed, payed])
+    assert sorted(o["order_id"] for o in result["kept"]) == sorted([issued, expired])
+    assert sorted(api.orders) == sorted([issued, expired, other])
+    writes = [(action, int(params["OrderId"])) for action, params in api.calls if action in (
+        "CancelOrderRequest", "DeleteCertificateRequest")]
+    for order_id in (pending, reviewing):
+        assert writes.index(("CancelOrderRequest", order_id)) < writes.index(("DeleteCertificateRequest", order_id))
+    for order_id in (failed, payed):
+        assert ("CancelOrderRequest", order_id) not in writes
+    assert len(result["warnings"]) == 1
+    assert str(issued) in result["warnings"][0] and "revoking a certificate cannot be undone" in result["warnings"][0]
+    assert len(result["diff"]["before"]["orders"]) == 6
+    assert result["diff"]["after"]["orders"] == result["kept"]
+
+
+def test_absent_twice_is_idempotent():
+    api = FakeCasApi()
+    api.add_order("www.example.com")
+    assert converge(api, state="absent")["changed"] is True
+    second = converge(api, state="absent")
+    assert second["changed"] is False
+    assert second["withdrawn"] == [] and second["warnings"] == []
+
+
+def test_absent_in_check_mode_makes_no_writes():
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com")
+    result = converge(api, state="absent", check_mode=True)
+    assert result["changed"] is True
+    assert [o["order_id"] for o in result["withdrawn"]] == [order_id]
+    assert api.writes() == []
+    assert order_id in api.orders
+
+
+def test_absent_only_touches_the_given_product_code():
+    api = FakeCasApi()
+    kept = api.add_order("www.example.com", product_code="digicert-free-1-free")
+    gone = api.add_order("www.example.com", product_code="geotrust-dv-1-starter")
+    converge(api, state="absent", product_code="geotrust-dv-1-starter")
+    assert kept in api.orders and gone not in api.orders
+
+
+def test_absent_counts_an_order_deleted_meanwhile_as_withdrawn():
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com", kind="verify_fail")
+    api.errors["DeleteCertificateRequest"] = AlibabaCloudError("gone", code="NotFoundOrder", http_status=404)
+    result = converge(api, state="absent")
+    assert [o["order_id"] for o in result["withdrawn"]] == [order_id]
+
+
+def test_absent_leaves_orders_in_unknown_states_with_a_warning():
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com", kind="unknow", status="CHECKING")
+    result = converge(api, state="absent")
+    assert result["changed"] is False
+    assert "'unknow'" in result["warnings"][0] and str(order_id) in result["warnings"][0]
+
+
+# --- secrets ------------------------------------------------------------------------------------
+
+def test_results_never_carry_the_private_key_or_the_secret():
+    api = FakeCasApi()
+    api.add_order("www.example.com", kind="certificate", days_left=60)
+    session = FakeSession(api)
+    result = run(options(**APPLICANT), lambda: CasClient(rpc_over(session)), diff_mode=True, now_ms=NOW_MS)
+    text = repr(result)
+    assert PRIVATE_KEY_PEM.strip().splitlines()[1] not in text
+    assert SECRET not in text
