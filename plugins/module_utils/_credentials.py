@@ -22,15 +22,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import CredentialsError, scrub
-
-try:
-    import requests
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - reported by the module glue
-    requests = None
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = exc
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, requests
 
 DEFAULT_METADATA_URL = "http://100.100.100.200"
 IMDS_TOKEN_TTL_SECONDS = "21600"

@@ -52,13 +52,9 @@ options:
       - A certificate that expires within this many days needs renewal.
     type: int
     default: 30
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads files, so check mode runs it as usual.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - alicloud.cas.info_module
 notes:
   - This module is not in the C(alicloud.cas.cas) action group and takes no connection
     options. It runs on the host that holds the files.

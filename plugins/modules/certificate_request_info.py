@@ -74,17 +74,7 @@ extends_documentation_fragment:
   - alicloud.cas.connection
   - alicloud.cas.connection.attributes
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads, so it runs unchanged in check mode.
-  diff_mode:
-    support: none
-  idempotent:
-    description: Running the same task again with the same options changes nothing.
-    support: full
-  platform:
-    platforms: all
+  - alicloud.cas.info_module
 seealso:
   - module: alicloud.cas.certificate_request
 """
