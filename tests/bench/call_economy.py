@@ -1,0 +1,124 @@
+"""Benchmark 2: API calls per scenario, read from the emulator's call log.
+
+Scenarios run the dv_certificate role (Alidns validation) for one domain on localhost, then
+certificate_request with state=absent. Each count is compared with the minimum the
+scenario needs (reasoned in MINIMUM below and in docs/performance.md).
+"""
+
+import collections
+import json
+import os
+import shutil
+
+from tests.bench import _common
+
+DOMAIN = "www.example.com"
+
+# The fewest calls a correct client can make, and why.
+MINIMUM = {
+    "first issuance": (7, "list orders (idempotency) + create + describe (validation record) + zone lookup"
+                          " + add TXT + describe (issued) + delete TXT; +1 if quota is checked before ordering"),
+    "second run (unchanged)": (0, "the files on disk are valid for longer than renew_before_days: nothing to ask"),
+    "renewal (5 days left)": (7, "as a first issuance: the old order cannot be renewed in place"),
+    "state=absent, order issued": (1, "list orders; issued orders cannot be withdrawn, so nothing else"),
+    "state=absent, order pending": (4, "list orders + describe (confirm the state) + cancel + delete"),
+}
+
+
+def _actions(calls):
+    counter = collections.Counter(call["action"] for call in calls)
+    return ", ".join("%s %d" % (action, count) for action, count in sorted(counter.items()))
+
+
+def _module(workdir, inventory, emu, module_args):
+    play = os.path.join(workdir, "absent.yml")
+    with open(play, "w", encoding="utf-8") as handle:
+        json.dump([{"name": "Withdraw", "hosts": "localhost", "gather_facts": False, "tasks": [
+            {"name": "certificate_request state=absent", "alicloud.cas.certificate_request": module_args}]}], handle)
+    return _common.run_playbook(workdir, play, inventory)
+
+
+def run(keep=False):
+    _common.setup_paths()
+    from tests.emulator import Emulator
+
+    workdir = _common.new_workdir("economy")
+    cert_dir = os.path.join(workdir, "certs")
+    inventory = _common.localhost_inventory(workdir)
+    play = _common.write_role_play(workdir)
+    rows = []
+    with Emulator(tls=True, seed="demo") as emu:
+        variables = _common.write_json(workdir, "vars.json", _common.role_vars(emu, cert_dir, [DOMAIN]))
+        connection = {"access_key_id": _common.KEY, "access_key_secret": _common.SECRET,
+                      "endpoint": emu.base_url, "ca_path": emu.ca_path}
+
+        def measure(name, action):
+            emu.control.clear_calls()
+            done = action()
+            calls = emu.control.calls()
+            minimum, why = MINIMUM[name]
+            rows.append({"scenario": name, "calls": len(calls), "minimum": minimum, "why": why,
+                         "actions": _actions(calls), "rc": done.returncode})
+            if done.returncode != 0:
+                rows[-1]["output"] = done.stdout[-3000:]
+
+        def role():
+            return _common.run_playbook(workdir, play, inventory, variables)
+
+        measure("first issuance", role)
+        measure("second run (unchanged)", role)
+
+        # Age the certificate: the emulator re-signs the leaf with 5 days left, and the file on
+        # disk gets the same re-signed leaf, as if 85 days had passed on both sides.
+        order = [o for o in emu.control.state()["orders"] if o["domain"] == DOMAIN][0]
+        emu.control.expire_order(order["order_id"], 5)
+        aged = [o for o in emu.control.state()["orders"] if o["order_id"] == order["order_id"]][0]["certificate"]
+        leaf = aged[: aged.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")] + "\n"
+        domain_dir = os.path.join(cert_dir, DOMAIN)
+        with open(os.path.join(domain_dir, "cert.pem"), "w", encoding="ascii") as handle:
+            handle.write(leaf)
+        chain = open(os.path.join(domain_dir, "chain.pem"), encoding="ascii").read()
+        with open(os.path.join(domain_dir, "fullchain.pem"), "w", encoding="ascii") as handle:
+            handle.write(leaf + chain)
+        measure("renewal (5 days left)", role)
+
+        measure("state=absent, order issued",
+                lambda: _module(workdir, inventory, emu, dict(connection, domain=DOMAIN, state="absent")))
+
+        # A pending order to withdraw: created directly, never validated.
+        pending = "pending.example.com"
+        _create_pending(emu, pending)
+        measure("state=absent, order pending",
+                lambda: _module(workdir, inventory, emu, dict(connection, domain=pending, state="absent")))
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return rows
+
+
+def _create_pending(emu, domain):
+    from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient
+    from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
+    from ansible_collections.alicloud.cas.plugins.module_utils._transport import CAS_VERSION, RpcClient
+
+    cas = CasClient(RpcClient(emu.base_url, CAS_VERSION, Credentials(_common.KEY, _common.SECRET), verify=emu.ca_path))
+    cas.create(domain, "ops@example.com", "13800000000", "Bench", "DNS", known_order_ids=[])
+
+
+def table(rows):
+    lines = ["| scenario | API calls | minimum | over minimum | calls by action |", "|---|---:|---:|---:|---|"]
+    for row in rows:
+        status = "" if row["rc"] == 0 else " (play FAILED, rc %d)" % row["rc"]
+        lines.append("| %s%s | %d | %d | %+d | %s |" % (
+            row["scenario"], status, row["calls"], row["minimum"], row["calls"] - row["minimum"], row["actions"] or "none"))
+    lines.append("")
+    for row in rows:
+        lines.append("- minimum for %s: %s." % (row["scenario"], row["why"]))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    result = run()
+    print(table(result))
+    for row in result:
+        if row.get("output"):
+            print("\n--- output of %s ---\n%s" % (row["scenario"], row["output"]))
