@@ -20,6 +20,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import Alibab
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import normalize_dns_name
 
 RECORD_TYPES = ("A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT")
+TXT_MAX_LENGTH = 512
 # 600 s is the smallest TTL of Alidns' free edition (paid editions go lower); the emulator
 # enforces the same floor. Refusing it here gives a clear message instead of a bare API error.
 MIN_TTL = 600
@@ -75,6 +76,9 @@ def parse_value(record_type, value):
         content = unquote_txt(value)
         if not content:
             raise ValueError("TXT values must not be empty")
+        if len(content) > TXT_MAX_LENGTH:
+            raise ValueError("TXT value of %d characters is too long; Alidns accepts at most %d"
+                             % (len(content), TXT_MAX_LENGTH))
         return content
     if not text:
         raise ValueError("%s values must not be empty" % record_type)

@@ -103,10 +103,15 @@ class RetryPolicy:
 
     The wait before attempt n+1 is uniform in [0, min(max_delay, base_delay * 2**(n-1))].
     A server's x-acs-retry-after is honoured as a lower bound, still capped by max_delay.
+    Throttling gets more attempts than other failures: under a sustained per-account limit
+    (many hosts sharing one key) six jittered attempts give up within seconds while the
+    limit would have let the call through, and a throttled call was never applied.
     """
 
-    def __init__(self, max_attempts=6, base_delay=0.5, max_delay=10.0, total_timeout=90.0, rng=None):
+    def __init__(self, max_attempts=6, max_throttled_attempts=12, base_delay=0.5, max_delay=10.0,
+                 total_timeout=90.0, rng=None):
         self.max_attempts = max_attempts
+        self.max_throttled_attempts = max_throttled_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.total_timeout = total_timeout
@@ -127,6 +132,10 @@ class RetryPolicy:
         if _is_throttling(error.code) or error.code in RETRYABLE_CODES:
             return True
         return error.http_status is not None and error.http_status >= 500
+
+    def attempts_for(self, error):
+        """How many attempts a call may make, given the failure it has just met."""
+        return self.max_throttled_attempts if self.was_rejected(error) else self.max_attempts
 
     @staticmethod
     def was_rejected(error):
@@ -177,7 +186,7 @@ class RpcClient:
                     if adopted is not None:
                         return adopted
                 wait = self.retry_policy.delay(attempt, error.retry_after)
-                out_of_attempts = attempt >= self.retry_policy.max_attempts
+                out_of_attempts = attempt >= self.retry_policy.attempts_for(error)
                 out_of_time = self._clock() - started + wait > self.retry_policy.total_timeout
                 if out_of_attempts or out_of_time:
                     if attempt > 1:

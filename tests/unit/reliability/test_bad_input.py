@@ -129,17 +129,6 @@ def role_cases(emu):
     }
 
 
-# Known gaps, each reported to its owner: strict, so a fix turns the case into a failure
-# until this entry is removed.
-KNOWN_GAPS = {
-    ("TXT record value too long", "message"): "dns_record does not check the TXT length (Alidns: 1 to 512"
-                                              " characters); the service rejects it with SubDomainInvalid.Value",
-    ("TXT record value too long", "write"): "dns_record sends AddDomainRecord with a 600-character TXT value",
-    ("role DNS TTL below 600", "write"): "the role orders the certificate (CreateCertificateRequest) before"
-                                         " dns_record refuses dv_certificate_dns_ttl",
-}
-
-
 def _host(case):
     return re.sub(r"[^a-z0-9]+", "_", case.lower())
 
@@ -248,18 +237,13 @@ def outcome(emu, tmp_path_factory):
     return {"run": done, "results": results, "expected": expected, "calls": emu.control.calls(), "keys": keys}
 
 
-def _params(kind):
-    return [pytest.param(case, marks=pytest.mark.xfail(reason=KNOWN_GAPS[(case, kind)], strict=True))
-            if (case, kind) in KNOWN_GAPS else case for case in _case_ids()]
-
-
 def test_at_least_30_cases_and_a_clean_run(outcome):
     assert len(outcome["expected"]) >= 30
     assert outcome["run"].returncode == 0, outcome["run"].stdout[-3000:]
     assert crash_markers(outcome["run"].stdout) == [], outcome["run"].stdout[-3000:]
 
 
-@pytest.mark.parametrize("case", _params("message"))
+@pytest.mark.parametrize("case", _case_ids())
 def test_case_fails_naming_the_option(outcome, case):
     result = outcome["results"][case]
     option = outcome["expected"][case]
@@ -269,7 +253,7 @@ def test_case_fails_naming_the_option(outcome, case):
     assert "Traceback" not in str(result.get("exception", "")) and "module_stderr" not in result, result
 
 
-@pytest.mark.parametrize("case", _params("write"))
+@pytest.mark.parametrize("case", _case_ids())
 def test_case_made_no_write_call(outcome, case):
     key = outcome["keys"][case]
     writes = [call["action"] for call in outcome["calls"]

@@ -81,10 +81,15 @@ def test_parse_value_canonical_forms(record_type, given, canonical):
     ("CAA", "0 contactemail x@example.com", "tag 'contactemail'"),
     ("CAA", "256 issue \"x\"", "flags tag"),
     ("TXT", '""', "must not be empty"),
+    ("TXT", "x" * 513, "513 characters is too long; Alidns accepts at most 512"),
 ])
 def test_parse_value_rejects_values_that_do_not_fit(record_type, given, reason):
     with pytest.raises(ValueError, match=reason):
         parse_value(record_type, given)
+
+
+def test_txt_of_512_characters_is_accepted():
+    assert parse_value("TXT", "x" * 512) == "x" * 512
 
 
 # --- input checks ---------------------------------------------------------------------------

@@ -120,6 +120,17 @@ def test_attempts_are_bounded_and_error_says_so():
     assert "gave up after 4 attempts" in str(raised.value)
 
 
+def test_throttling_has_its_own_larger_attempt_budget():
+    policy = RetryPolicy(max_attempts=3, max_throttled_attempts=5, rng=lambda: 0.0)
+    rpc, session = client([error(400, "Throttling.User")] * 10, policy)
+    with pytest.raises(AlibabaCloudError, match="gave up after 5 attempts"):
+        rpc.call("DescribePackageState")
+    rpc, session = client([error(503, "ServiceUnavailable")] * 10, policy)
+    with pytest.raises(AlibabaCloudError, match="gave up after 3 attempts"):
+        rpc.call("DescribePackageState")
+    assert len(session.urls) == 3
+
+
 def test_backoff_is_exponential_capped_and_jittered():
     policy = RetryPolicy(base_delay=0.5, max_delay=3.0, rng=lambda: 1.0)
     assert [policy.delay(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]

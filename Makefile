@@ -1,0 +1,102 @@
+# alicloud.cas developer and CI entry points. `make help` lists the targets.
+# The stages themselves live in scripts/harness.sh (docs-lint, galaxy and ee run
+# scripts/docs-check.sh, galaxy-check.sh and ee-check.sh through it); venvs come
+# from scripts/venv.sh. Add a stage to harness.sh and a target here together.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+LEGACY_VENV ?= .venv-2.19
+export VENV LEGACY_VENV
+
+HARNESS := scripts/harness.sh
+
+.PHONY: help venv venv-legacy venvs test units sanity lint integration molecule \
+        units-2.19 sanity-2.19 legacy docs-lint galaxy ee demo bench clean distclean
+
+help:
+	@echo "alicloud.cas targets:"
+	@echo "  make demo         issue a certificate against the local emulator (scripts/demo.sh)"
+	@echo "  make test         whole suite: units, sanity, lint, docs, integration, molecule, galaxy, ee,"
+	@echo "                   then units + sanity again on Python 3.11 / ansible-core 2.19"
+	@echo "  make units        pytest tests/unit"
+	@echo "  make sanity       ansible-test sanity --venv (no ignore entries allowed)"
+	@echo "  make lint         ansible-lint (production profile) + antsibull-changelog lint"
+	@echo "  make integration  ansible-test integration targets against the HTTPS emulator"
+	@echo "  make molecule     molecule test for every scenario in extensions/molecule"
+	@echo "  make legacy       units + sanity on Python 3.11 / ansible-core 2.19 ($(LEGACY_VENV))"
+	@echo "  make bench        benchmarks (scripts/bench.sh)"
+	@echo "  make galaxy       build the tarball, check its content, run galaxy-importer offline (no warnings)"
+	@echo "  make ee           ansible-builder create from tests/ee (build context only, no image)"
+	@echo "  make docs-lint    antsibull-docs lint + ansible-doc for every module and role + guide links"
+	@echo "  make venv         create/refresh $(VENV) (newest Python >= 3.12, ansible-core 2.21)"
+	@echo "  make venv-legacy  create/refresh $(LEGACY_VENV) (Python 3.11, ansible-core 2.19)"
+	@echo "  make clean        remove caches and test output (keeps venvs); distclean also removes venvs"
+
+venv:
+	@scripts/venv.sh $(VENV)
+
+venv-legacy:
+	@scripts/venv.sh --legacy $(LEGACY_VENV)
+
+# Both venvs at once: creating them is mostly waiting on downloads.
+venvs:
+	@$(MAKE) --no-print-directory -j2 venv venv-legacy
+
+test: venvs
+	@$(HARNESS) all
+
+units: venv
+	@$(HARNESS) units
+
+sanity: venv
+	@$(HARNESS) sanity
+
+lint: venv
+	@$(HARNESS) lint
+
+integration: venv
+	@$(HARNESS) integration
+
+molecule: venv
+	@$(HARNESS) molecule
+
+units-2.19: venv-legacy
+	@$(HARNESS) units-2.19
+
+sanity-2.19: venv-legacy
+	@$(HARNESS) sanity-2.19
+
+legacy: venv-legacy
+	@$(HARNESS) units-2.19 sanity-2.19
+
+docs-lint: venv
+	@$(HARNESS) docs
+
+galaxy: venv
+	@$(HARNESS) galaxy
+
+ee: venv
+	@$(HARNESS) ee
+
+demo: venv
+	@if [ ! -f scripts/demo.sh ]; then \
+		echo "make demo: scripts/demo.sh does not exist yet (the dv_certificate role work provides it)" >&2; \
+		exit 1; \
+	fi
+	@PATH="$(abspath $(VENV))/bin:$$PATH" bash scripts/demo.sh
+
+bench: venv
+	@if [ ! -f scripts/bench.sh ]; then \
+		echo "make bench: scripts/bench.sh does not exist yet" >&2; \
+		exit 1; \
+	fi
+	@PATH="$(abspath $(VENV))/bin:$$PATH" bash scripts/bench.sh
+
+clean:
+	rm -rf .cache tests/output tests/integration/integration_config.yml .pytest_cache .ansible dist
+	find . -path ./.git -prune -o -path './.venv*' -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) $(LEGACY_VENV)
