@@ -160,7 +160,7 @@ class AlidnsService:
     def delete_domain_record(self, caller: Caller, params: dict) -> dict:
         (record_id,) = require(params, "RecordId")
         with self.state.lock:
-            zone, _ = self._find_record(caller.account_id, record_id)
+            zone = self._find_record(caller.account_id, record_id)[0]
             del zone.records[record_id]
         return {"RecordId": record_id}
 

@@ -40,7 +40,7 @@ def is_wildcard_product(product_code: str) -> bool:
 def _validation_token() -> str:
     """Shaped like real RecordValue examples: a timestamp followed by lower-case noise."""
     stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
-    return stamp + "".join(secrets.choice(_ALNUM) for _ in range(50))
+    return stamp + "".join(secrets.choice(_ALNUM) for _position in range(50))
 
 
 def order_not_found() -> ApiError:
@@ -130,7 +130,7 @@ class CasService:
                 order_id=next(self.state.order_ids), account_id=caller.account_id, domain=domain,
                 product_code=product_code, validate_type=validate_type, email=params["Email"],
                 phone=params["Phone"], username=params["Username"], tags=_tags(params),
-                instance_id="cas-ivauto-" + "".join(secrets.choice(_ALNUM) for _ in range(6)),
+                instance_id="cas-ivauto-" + "".join(secrets.choice(_ALNUM) for _position in range(6)),
                 aliyun_order_id=next(self.state.aliyun_order_ids), buy_ms=now_ms(),
                 record_value=_validation_token(), private_key=private_key, public_key=public_key,
             )

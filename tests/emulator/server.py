@@ -39,7 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        path, _, query = self.path.partition("?")
+        path, _sep, query = self.path.partition("?")
         core = self.server.core
         if path.startswith(PREFIX):
             status, payload = core.control_api.handle(self.command, path, body)

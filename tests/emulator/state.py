@@ -143,7 +143,7 @@ class State:
         """Record a nonce; False when it was already used within the retention window."""
         now = time.monotonic()
         while self._nonce_order and self._nonce_order[0][0] < now - NONCE_RETENTION_SECONDS:
-            _, stale = self._nonce_order.popleft()
+            stale = self._nonce_order.popleft()[1]
             self._nonces.pop(stale, None)
         entry = (access_key_id, nonce)
         if entry in self._nonces:

@@ -268,7 +268,7 @@ def test_csr_flow_signs_the_supplied_key(api, emu):
 
 
 def test_csr_with_ec_key_is_accepted(api):
-    csr_pem, _ = make_csr("ec.example.com", ec.generate_private_key(ec.SECP256R1()))
+    csr_pem = make_csr("ec.example.com", ec.generate_private_key(ec.SECP256R1()))[0]
     api.ok(api.cas("CreateCertificateWithCsrRequest", Csr=csr_pem, ValidateType="DNS", **CONTACT))
 
 
@@ -277,9 +277,9 @@ def test_csr_rejections(api, problem):
     if problem == "garbage":
         csr_pem = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"
     elif problem == "weak_key":
-        csr_pem, _ = make_csr("weak.example.com", rsa.generate_private_key(public_exponent=65537, key_size=1024))
+        csr_pem = make_csr("weak.example.com", rsa.generate_private_key(public_exponent=65537, key_size=1024))[0]
     else:
-        csr_pem, _ = make_csr("*.example.com")
+        csr_pem = make_csr("*.example.com")[0]
     response = api.cas("CreateCertificateWithCsrRequest", Csr=csr_pem, ValidateType="DNS", **CONTACT)
     assert api.error(response, 400) == "InvalidParameter"
 

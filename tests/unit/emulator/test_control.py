@@ -71,7 +71,7 @@ def test_control_validation_errors(emu):
     with pytest.raises(ControlRequestError, match="unknown setting"):
         emu.control.settings(colour="blue")
     with pytest.raises(ControlRequestError, match="duplicated"):
-        for _ in range(2):
+        for _attempt in range(2):
             emu.control.add_record(ACCOUNT, "example.com", "www", "A", "192.0.2.1")
     with pytest.raises(ControlRequestError, match="not found"):
         emu.control.expire_order(1, days_left=3)

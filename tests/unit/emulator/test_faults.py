@@ -12,7 +12,7 @@ def package(api) -> requests.Response:
 
 def test_error_burst_is_bounded_and_carries_retry_after(emu, api):
     emu.control.set_faults(error_burst={"count": 2}, retry_after_ms=250)
-    for _ in range(2):
+    for _attempt in range(2):
         response = package(api)
         assert api.error(response, 503) == "ServiceUnavailable"
         assert response.headers["x-acs-retry-after"] == "250"
@@ -59,7 +59,7 @@ def test_lose_response_applies_the_action(emu, api):
 
 def test_throttle_qps(emu, api):
     emu.control.set_faults(throttle_qps=2, retry_after_ms=1000)
-    responses = [package(api) for _ in range(6)]
+    responses = [package(api) for _attempt in range(6)]
     throttled = [r for r in responses if r.status_code == 400]
     assert len(throttled) >= 3
     body = throttled[0].json()
@@ -73,7 +73,7 @@ def test_throttle_qps(emu, api):
 def test_random_faults_are_deterministic_and_capped(emu, api):
     def run() -> list:
         emu.control.set_faults(random={"seed": 7, "rate": 0.5, "kinds": ["error", "throttle"], "max_faults": 5})
-        return [package(api).status_code for _ in range(20)]
+        return [package(api).status_code for _attempt in range(20)]
 
     first, second = run(), run()
     assert first == second
@@ -88,7 +88,7 @@ def test_random_kinds_are_validated(emu):
 
 def test_faults_never_touch_the_control_api(emu, api):
     emu.control.set_faults(error_burst={"count": 1}, drop_connections={"count": 0})
-    for _ in range(3):
+    for _attempt in range(3):
         emu.control.state()
     assert emu.control.state()["faults"]["remaining"]["error_burst"]["count"] == 1
     assert api.error(package(api), 503) == "ServiceUnavailable"

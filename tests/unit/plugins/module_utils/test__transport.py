@@ -66,6 +66,11 @@ def client(answers, policy=None, sleeps=None, token=None):
     return rpc, session
 
 
+def rpc_for(answers, policy=None, token=None):
+    """A client whose session is of no interest to the test."""
+    return client(answers, policy, token=token)[0]
+
+
 def test_request_is_a_signed_post_with_parameters_in_the_query():
     rpc, session = client([ok({"OrderId": 5})])
     assert rpc.call("DescribeCertificateState", {"OrderId": 5}) == {"RequestId": "R-OK", "OrderId": 5}
@@ -184,7 +189,7 @@ def test_throttled_create_is_retried_without_reconcile():
 
 
 def test_error_fields_from_json_body():
-    rpc, _ = client([error(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")])
+    rpc = rpc_for([error(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")])
     with pytest.raises(AlibabaCloudError) as raised:
         rpc.call("DescribePackageState")
     err = raised.value
@@ -198,7 +203,7 @@ def test_error_fields_from_xml_body():
     body = ("<?xml version='1.0' encoding='UTF-8'?><Error><RequestId>R-X</RequestId><HostId>alidns.aliyuncs.com"
             "</HostId><Code>InvalidTimeStamp.Expired</Code><Message>Specified time stamp or date value is expired."
             "</Message></Error>")
-    rpc, _ = client([FakeResponse(400, body, {"Content-Type": "text/xml;charset=utf-8"})])
+    rpc = rpc_for([FakeResponse(400, body, {"Content-Type": "text/xml;charset=utf-8"})])
     with pytest.raises(AlibabaCloudError) as raised:
         rpc.call("DescribeDomains")
     assert raised.value.code == "InvalidTimeStamp.Expired" and raised.value.request_id == "R-X"
@@ -210,16 +215,15 @@ def test_error_fields_from_xml_body():
     ("InvalidSecurityToken.Expired", "Request new STS credentials"),
 ])
 def test_common_codes_say_what_to_fix(code, advice):
-    rpc, _ = client([error(400, code)])
+    rpc = rpc_for([error(400, code)])
     with pytest.raises(AlibabaCloudError) as raised:
         rpc.call("X")
     assert advice in str(raised.value)
 
 
 def test_request_id_falls_back_to_header_and_non_json_body():
-    rpc, _ = client([FakeResponse(502, "<html>bad gateway</html>", {"x-acs-request-id": "R-H",
-                                                                      "Content-Type": "text/html"})],
-                    RetryPolicy(max_attempts=1))
+    bad_gateway = FakeResponse(502, "<html>bad gateway</html>", {"x-acs-request-id": "R-H", "Content-Type": "text/html"})
+    rpc = rpc_for([bad_gateway], RetryPolicy(max_attempts=1))
     with pytest.raises(AlibabaCloudError) as raised:
         rpc.call("X")
     assert raised.value.request_id == "R-H" and raised.value.message == "HTTP 502"
@@ -229,7 +233,7 @@ def test_network_errors_never_show_the_query():
     url = "https://cas.example/?AccessKeyId=AKID&SecurityToken=%s&Signature=abc" % TOKEN
     failure = requests.exceptions.ConnectionError("HTTPSConnectionPool(host='x', port=1): Max retries exceeded "
                                                   "with url: /?%s (Caused by X)" % url.split("?")[1])
-    rpc, _ = client([failure], RetryPolicy(max_attempts=1), token=TOKEN)
+    rpc = rpc_for([failure], RetryPolicy(max_attempts=1), token=TOKEN)
     with pytest.raises(NetworkError) as raised:
         rpc.call("X")
     text = str(raised.value) + repr(raised.value.to_result())
