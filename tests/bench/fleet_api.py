@@ -120,12 +120,20 @@ def run(domains=100, workers=10, qps=20, retry=None):
     }
 
 
+def describe_default_policy():
+    from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy
+    default = RetryPolicy()
+    return "%d attempts, %d when throttled, %g s base, %g s cap, %g s total" % (
+        default.max_attempts, default.max_throttled_attempts, default.base_delay, default.max_delay,
+        default.total_timeout)
+
+
 def table(result):
     lines = [
         "| figure | value |", "|---|---:|",
         "| domains / worker threads | %d / %d |" % (result["domains"], result["workers"]),
         "| retry policy | %s |" % (", ".join("%s=%s" % kv for kv in sorted(result["retry"].items()))
-                                   if result["retry"] else "default (6 attempts, 0.5 s base, 10 s cap, 90 s)"),
+                                   if result["retry"] else "default (%s)" % describe_default_policy()),
         "| throttle (calls/s per account) | %d |" % result["qps"],
         "| certificates issued / domains failed | %d / %d |" % (result["issued"], result["failed"]),
         "| duplicate orders | %d |" % result["duplicates"],
