@@ -11,13 +11,15 @@ import subprocess
 import sys
 import tempfile
 
+from tests.emulator import seeds
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS_ROOT = os.path.join(REPO_ROOT, ".cache", "collections")
 _LINK = os.path.join(COLLECTIONS_ROOT, "ansible_collections", "alicloud", "cas")
 
-ACCOUNT = "1234567890123456"
-KEY = "LTAI5tEmulatorDemoKey01"
-SECRET = "EmulatorDemoSecret0123456789abc"
+ACCOUNT = seeds.DEMO_ACCOUNT_ID
+KEY = seeds.DEMO_ACCESS_KEY_ID
+SECRET = seeds.DEMO_ACCESS_KEY_SECRET
 
 # Variables that would make a module pick other credentials, endpoints or trust roots than
 # the ones a benchmark passes explicitly.

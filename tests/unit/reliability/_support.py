@@ -11,12 +11,14 @@ import os
 import subprocess
 import sys
 
+from tests.emulator import seeds
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 COLLECTIONS_ROOT = os.path.join(REPO_ROOT, ".cache", "collections")
 
-DEMO_ACCOUNT = "1234567890123456"
-DEMO_KEY = "LTAI5tEmulatorDemoKey01"
-DEMO_SECRET = "EmulatorDemoSecret0123456789abc"
+DEMO_ACCOUNT = seeds.DEMO_ACCOUNT_ID
+DEMO_KEY = seeds.DEMO_ACCESS_KEY_ID
+DEMO_SECRET = seeds.DEMO_ACCESS_KEY_SECRET
 
 # Settings of the developer's shell that would change which credentials, endpoints or
 # trust roots a module uses, or make Ansible print debug output.
