@@ -46,8 +46,7 @@ DNS_ENDPOINT_ENV = "ALIBABA_CLOUD_DNS_ENDPOINT"
 # Codes that mean "not done, try again later". Throttling is matched by prefix because
 # the gateway uses several spellings (Throttling, Throttling.User, Throttling.Api ...).
 RETRYABLE_CODES = frozenset((
-    "ServiceUnavailable", "InternalError", "UnknownError", "Rejected.Throttling",
-    "LastOperationNotFinished", "DnsSystemBusyness",
+    "ServiceUnavailable", "InternalError", "UnknownError", "LastOperationNotFinished", "DnsSystemBusyness",
 ))
 
 

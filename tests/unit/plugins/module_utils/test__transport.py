@@ -94,7 +94,7 @@ def test_collection_version_matches_galaxy_yml():
 
 @pytest.mark.parametrize("failure", [
     error(503, "ServiceUnavailable"), error(500, "InternalError"), error(400, "Throttling.User"),
-    error(400, "Throttling"), error(400, "LastOperationNotFinished"), error(502, "BadGateway"),
+    error(400, "Throttling"), error(400, "Rejected.Throttling"), error(400, "LastOperationNotFinished"), error(502, "BadGateway"),
     requests.exceptions.ConnectionError("reset"), requests.exceptions.ReadTimeout("slow"),
 ])
 def test_transient_failures_are_retried_with_fresh_nonce(failure):
