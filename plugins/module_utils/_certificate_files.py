@@ -15,18 +15,9 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.alicloud.cas.plugins.module_utils import _x509
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import normalize_domain
-
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.x509.oid import NameOID
-    HAS_CRYPTOGRAPHY = True
-except ImportError:  # pragma: no cover - reported by the module glue
-    HAS_CRYPTOGRAPHY = False
-
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def _normalize_name(name):
@@ -43,6 +34,9 @@ def certificate_names(cert):
     Clients ignore the CN when a SAN extension is present (RFC 6125), so the CN is only a
     fallback for certificates without one.
     """
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         return list(san.value.get_values_for_type(x509.DNSName))
@@ -72,24 +66,15 @@ def covers(names, domain):
     return any(name_covers(_normalize_name(name), wanted) for name in names)
 
 
-def _public_der(public_key):
-    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-def load_first_certificate(data):
-    """The first certificate of a PEM file (the leaf in a full chain), or None."""
-    try:
-        return x509.load_pem_x509_certificate(data)
-    except ValueError:
-        return None
-
-
 def key_matches_certificate(cert, key_pem=None, csr_pem=None):
     """(matches, reason): the certificate's public key against a private key or a CSR.
 
     A CSR stands in for the key when the user keeps the key elsewhere: what matters is that
     the certificate was issued for the key pair the user intends to serve it with.
     """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     if key_pem is not None:
         if not key_pem:
             return False, "the private key file is missing or empty"
@@ -97,7 +82,7 @@ def key_matches_certificate(cert, key_pem=None, csr_pem=None):
             key = serialization.load_pem_private_key(key_pem, password=None)
         except (ValueError, TypeError):
             return False, "the private key file is not an unencrypted PEM private key"
-        if _public_der(key.public_key()) == _public_der(cert.public_key()):
+        if _x509.public_key_der(key) == _x509.public_key_der(cert):
             return True, None
         return False, "the certificate does not belong to the private key"
     if csr_pem is not None:
@@ -105,7 +90,7 @@ def key_matches_certificate(cert, key_pem=None, csr_pem=None):
             csr = x509.load_pem_x509_csr(csr_pem)
         except ValueError:
             return False, "the CSR is not a PEM certificate signing request"
-        if _public_der(csr.public_key()) == _public_der(cert.public_key()):
+        if _x509.public_key_der(csr) == _x509.public_key_der(cert):
             return True, None
         return False, "the certificate was not issued for the CSR's key"
     return False, "no private key to compare the certificate with"
@@ -118,7 +103,7 @@ def inspect(cert_pem, domain, key_pem=None, csr_pem=None, renew_before_days=30, 
     no key material. ``needs_renewal`` is true when any check fails, and ``reason`` says
     which one, first failure wins, in the order a person would fix them.
     """
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or _x509.utc_now()
     result = {
         "exists": cert_pem is not None,
         "covers_domain": False,
@@ -135,20 +120,21 @@ def inspect(cert_pem, domain, key_pem=None, csr_pem=None, renew_before_days=30, 
     if cert_pem is None:
         result["reason"] = "no certificate file yet"
         return result
-    cert = load_first_certificate(cert_pem)
+    # The first certificate of the file: the leaf in a full chain.
+    cert = _x509.load_pem_certificate(cert_pem)
     if cert is None:
         result["reason"] = "the certificate file is not a PEM certificate"
         return result
 
     names = certificate_names(cert)
-    not_after = cert.not_valid_after_utc
+    not_before, not_after = _x509.validity(cert)
     left = not_after - now
     result.update(
         subject=cert.subject.rfc4514_string(),
         issuer=cert.issuer.rfc4514_string(),
         names=names,
-        not_before=cert.not_valid_before_utc.strftime(ISO_FORMAT),
-        not_after=not_after.strftime(ISO_FORMAT),
+        not_before=_x509.iso(not_before),
+        not_after=_x509.iso(not_after),
         # Whole days, rounded down, so "0" means "expires within a day" rather than "expired".
         days_left=int(left.total_seconds() // 86400),
         covers_domain=covers(names, domain),
@@ -161,7 +147,7 @@ def inspect(cert_pem, domain, key_pem=None, csr_pem=None, renew_before_days=30, 
         result["reason"] = key_reason
     elif left <= datetime.timedelta(0):
         result["reason"] = "the certificate expired on %s" % result["not_after"]
-    elif left < datetime.timedelta(days=renew_before_days):
+    elif _x509.renewal_due(not_after, renew_before_days, now):
         result["reason"] = "the certificate expires on %s, within renew_before_days (%d)" % (
             result["not_after"], renew_before_days)
     else:

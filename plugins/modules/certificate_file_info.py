@@ -20,7 +20,7 @@ description:
 author:
   - alicloud.cas contributors (@alicloud-cas)
 requirements:
-  - cryptography >= 3.4
+  - cryptography >= 3.4.8
 options:
   path:
     description:
@@ -136,8 +136,9 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files import HAS_CRYPTOGRAPHY, inspect
+from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files import inspect
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._x509 import cryptography_import_error
 
 
 def _read(module, path):
@@ -162,8 +163,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"))
+    import_error = cryptography_import_error()
+    if import_error is not None:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=str(import_error))
     params = module.params
     key_pem = None
     if params["privatekey_path"]:

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.alicloud.cas.plugins.module_utils import _certificate_files as cf
+from ansible_collections.alicloud.cas.plugins.module_utils import _x509
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, 0, tzinfo=datetime.timezone.utc)
 
@@ -186,3 +187,43 @@ def test_expired_days_left_is_negative():
                         "www.example.com", key_pem=_key_pem(key), now=NOW)
     assert result["days_left"] == -5
     assert result["needs_renewal"] is True
+
+
+class _PreCryptography42Certificate:
+    """A certificate as cryptography < 42 presents it: naive UTC validity, no ``*_utc``."""
+
+    def __init__(self, cert):
+        self._cert = cert
+
+    def __getattr__(self, name):
+        if name.endswith("_utc"):
+            raise AttributeError(name)
+        if name in ("not_valid_before", "not_valid_after"):
+            aware = getattr(self._cert, name + "_utc", None)  # absent when the test runs on < 42
+            return aware.replace(tzinfo=None) if aware is not None else getattr(self._cert, name)
+        return getattr(self._cert, name)
+
+
+def test_certificates_of_cryptography_before_42_are_read(monkeypatch):
+    # RHEL 9 and Ubuntu 22.04 ship cryptography 3.4.8, Ubuntu 24.04 41.0.7: no *_utc there.
+    key = _key()
+    pem = _cert(key, ["www.example.com"])
+    real_loader = x509.load_pem_x509_certificate
+    monkeypatch.setattr(x509, "load_pem_x509_certificate",
+                        lambda data, *args: _PreCryptography42Certificate(real_loader(data, *args)))
+    result = cf.inspect(pem, "www.example.com", key_pem=_key_pem(key), now=NOW)
+    assert result["needs_renewal"] is False
+    assert result["not_after"] == "2027-02-25T12:00:00Z"
+    assert result["not_before"] == "2026-11-27T12:00:00Z"
+
+
+@pytest.mark.parametrize("hours_left", [30 * 24 - 1, 30 * 24, 30 * 24 + 12, 31 * 24])
+def test_renewal_follows_the_one_shared_rule(hours_left):
+    # The order side decides with the same _x509.renewal_due, so a restored chain.pem at
+    # 30.5 days left is "keep" on both sides and never spends quota.
+    key = _key()
+    not_after = NOW + datetime.timedelta(hours=hours_left)
+    pem = _cert(key, ["www.example.com"], days=hours_left / 24.0 + 1)
+    result = cf.inspect(pem, "www.example.com", key_pem=_key_pem(key), renew_before_days=30, now=NOW)
+    assert result["needs_renewal"] is _x509.renewal_due(not_after, 30, NOW)
+    assert result["needs_renewal"] is (hours_left < 30 * 24)
