@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import quote, quote_plus
 
 # Messages for the codes users meet first, saying what to fix rather than what broke.
 HINTS = {
     "InvalidAccessKeyId.NotFound": (
         "The access key ID is not known to Alibaba Cloud. Check access_key_id (or the"
         " ALIBABA_CLOUD_ACCESS_KEY_ID environment variable / profile) and that the key was"
-        " not deleted."
+        " not deleted. A key of an international-site account needs site=international."
     ),
     "InvalidAccessKeyId.Inactive": "The access key is disabled. Enable it in the RAM console or use another key.",
     "SignatureDoesNotMatch": (
@@ -54,14 +55,38 @@ HINTS = {
     ),
 }
 
-_SECRET_PARAMS = re.compile(
-    r"((?:AccessKeySecret|SecurityToken|Signature|access_key_secret|security_token|PrivateKey)[=:]\s*)[^&\s,;\"']+",
+# Parameters, headers and fields whose values are secret, as the signer, the gateway and
+# the credential sources spell them.
+_SECRET_NAMES = (
+    "AccessKeySecret", "SecurityToken", "Signature", "PrivateKey", "access_key_secret", "security_token",
+    "sts_token", "private_key", "x-acs-security-token", "X-aliyun-ecs-metadata-token",
 )
+# A name, then what separates it from its value: "=" or ":" (optionally quoted, as in JSON or a
+# Python repr), "=" URL-encoded once or more (%3D, %253D: the gateway's string to sign encodes
+# the query a second time), or the ">" of an XML element. The value ends at a delimiter of any
+# of these forms, "&" URL-encoded included. A letter before the name means another word
+# (IncompleteSignature: ...), not a parameter.
+_SECRET_VALUE = re.compile(
+    r"((?<![A-Za-z])(?:%s)(?:[\"']?\s*[:=]\s*[\"']?|%%(?:25)*3[dD]|>))(?:(?!%%(?:25)*26)[^&\s,;\"'<>])+"
+    % "|".join(re.escape(name) for name in _SECRET_NAMES)
+)
+# SignatureDoesNotMatch quotes the gateway's whole string to sign: the request, token included.
+# It only helps someone who also has the client's, so it is dropped rather than redacted.
+_STRING_TO_SIGN = re.compile(r"((?:server )?string to sign is:?)\s*[^\s\"'<]*", re.IGNORECASE)
+STRING_TO_SIGN_REMOVED = "<removed: it quotes the request>"
 
 
 def scrub(text):
-    """Remove values of secret parameters from text that may quote a request."""
-    return _SECRET_PARAMS.sub(r"\1********", str(text))
+    """Remove secret values, and the echo of a string to sign, from text that may quote a request."""
+    text = _STRING_TO_SIGN.sub(r"\1 " + STRING_TO_SIGN_REMOVED, str(text))
+    return _SECRET_VALUE.sub(r"\1********", text)
+
+
+def secret_forms(secret):
+    """The spellings under which a secret can appear in text: as is, URL-encoded once (with
+    %20 or +) and twice, and JSON-escaped."""
+    once = quote(secret, safe="")
+    return {secret, once, quote(once, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
 
 
 class AlicloudCasError(Exception):
@@ -147,6 +172,11 @@ class AlibabaCloudError(AlicloudCasError):
 
 class NetworkError(AlibabaCloudError):
     """The request got no HTTP answer: connection refused or reset, timeout."""
+
+
+class RequestNotSentError(NetworkError):
+    """No connection was made (refused, unreachable, connect timeout): the service never saw
+    the request, so even a chargeable call may be sent again."""
 
 
 class CertificateVerificationError(AlibabaCloudError):
