@@ -11,42 +11,47 @@ from __future__ import annotations
 import re
 
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._x509 import cryptography_import_error
 
 try:
     import idna
-    HAS_IDNA = True
-except ImportError:  # pragma: no cover - requests depends on idna
-    HAS_IDNA = False
+except ImportError:  # pragma: no cover - requests depends on idna; the stdlib punycode codec stands in
+    idna = None
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-    from cryptography.x509.oid import NameOID
-    HAS_CRYPTOGRAPHY = True
-except ImportError:  # pragma: no cover - reported when a CSR is given
-    HAS_CRYPTOGRAPHY = False
+# What kind of domain each product code certifies: "single", "wildcard", or None where the
+# sources disagree, in which case CAS decides and its refusal is explained by
+# product_refusal(). Source: the SDK's ProductCode texts (reference §2.3). The code names
+# follow "-1-" for single and "-w-" for wildcard plans, except symantec-dv-1-starter, which
+# the SDK text calls "DigiCert wildcard DV" (and docs/quota.md a wildcard plan).
+DV_PRODUCT_KINDS = (
+    ("digicert-free-1-free", "single"),
+    ("symantec-free-1-free", "single"),
+    ("symantec-dv-1-starter", None),
+    ("geotrust-dv-1-starter", "single"),
+    ("geotrust-dv-w-starter", "wildcard"),
+    ("globalsign-dv-1-personal", "single"),
+    ("globalsign-dv-w-advanced", "wildcard"),
+)
+# Codes only CreateCertificateForPackageRequest and DescribePackageState know; the reference
+# lists them without a description, so their kind is read from the code name.
+PACKAGE_ONLY_PRODUCT_KINDS = (
+    ("symantec-ov-1-personal", "single"),
+    ("symantec-ov-w-personal", "wildcard"),
+    ("geotrust-ov-1-personal", "single"),
+    ("geotrust-ov-w-personal", "wildcard"),
+    ("globalsign-ov-1-personal", "single"),
+    ("globalsign-ov-w-advanced", "wildcard"),
+    ("cfca-ov-1-personal", "single"),
+    ("cfca-ev-w-advanced", "wildcard"),
+)
+PRODUCT_KINDS = dict(DV_PRODUCT_KINDS + PACKAGE_ONLY_PRODUCT_KINDS)
+DV_PRODUCT_CODES = tuple(code for code, _kind in DV_PRODUCT_KINDS)
+PACKAGE_PRODUCT_CODES = DV_PRODUCT_CODES + tuple(code for code, _kind in PACKAGE_ONLY_PRODUCT_KINDS)
+DEFAULT_PRODUCT_CODE = "digicert-free-1-free"
 
-# DV product codes CreateCertificate*Request accepts (reference §2.3). Wildcard plans carry
-# "-w-" in their code, single-domain plans "-1-".
-DV_PRODUCT_CODES = (
-    "digicert-free-1-free",
-    "symantec-free-1-free",
-    "symantec-dv-1-starter",
-    "geotrust-dv-1-starter",
-    "geotrust-dv-w-starter",
-    "globalsign-dv-1-personal",
-    "globalsign-dv-w-advanced",
-)
-PACKAGE_PRODUCT_CODES = DV_PRODUCT_CODES + (
-    "symantec-ov-1-personal",
-    "symantec-ov-w-personal",
-    "geotrust-ov-1-personal",
-    "geotrust-ov-w-personal",
-    "globalsign-ov-1-personal",
-    "globalsign-ov-w-advanced",
-    "cfca-ov-1-personal",
-    "cfca-ev-w-advanced",
-)
+# Full stops that UTS 46 maps to "." (ideographic, fullwidth, halfwidth ideographic): a name
+# typed with an East Asian input method often carries them.
+_FULL_STOPS = ("\u3002", "\uff0e", "\uff61")
 
 _LDH_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _DNS_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -54,8 +59,13 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,22}[0-9]$")
 
 
-def is_wildcard_product(product_code):
-    return "-w-" in product_code
+def product_kind(product_code):
+    """"single", "wildcard", or None when CAS decides (undecided or unknown code)."""
+    return PRODUCT_KINDS.get(product_code)
+
+
+def _plans(kind):
+    return ", ".join(code for code, code_kind in DV_PRODUCT_KINDS if code_kind == kind)
 
 
 def is_wildcard(domain):
@@ -67,15 +77,39 @@ def base_domain(domain):
     return domain[2:] if is_wildcard(domain) else domain
 
 
+def _check_a_label(label, option, value):
+    """Refuse an ``xn--`` label that is not valid punycode of a valid IDNA name."""
+    try:
+        if idna is None:  # pragma: no cover - see the import
+            label[4:].encode("ascii").decode("punycode")
+        else:
+            idna.decode(label)
+    except (UnicodeError, ValueError) as exc:  # idna.IDNAError is a UnicodeError
+        raise ConfigurationError(
+            "%s %r: label %r is not a valid internationalised (xn--) label: %s." % (option, value, label, exc), option)
+
+
 def _to_ascii(label, option, value):
     if all(ord(char) < 128 for char in label):
+        if label.lower().startswith("xn--"):
+            _check_a_label(label.lower(), option, value)
         return label
-    if not HAS_IDNA:  # pragma: no cover
+    if idna is None:  # pragma: no cover
         raise ConfigurationError("%s %r is an internationalised name, which needs the idna package." % (option, value), option)
     try:
         return idna.encode(label, uts46=True).decode("ascii")
-    except idna.IDNAError as exc:
+    except (UnicodeError, ValueError) as exc:
         raise ConfigurationError("%s %r is not a valid internationalised domain name: %s." % (option, value, exc), option)
+
+
+def unicode_name(name):
+    """The Unicode spelling of a punycode name, or None when it has none or cannot be decoded."""
+    if idna is None or "xn--" not in name:
+        return None
+    try:
+        return idna.decode(name)
+    except (UnicodeError, ValueError):
+        return None
 
 
 def _split_name(value, option):
@@ -88,6 +122,8 @@ def _split_name(value, option):
     for char, what in ((":", "a port"), ("/", "a path"), ("@", "user info"), ("?", "a query"), (" ", "spaces")):
         if char in name:
             raise ConfigurationError("%s %r must be a bare domain name, without %s." % (option, value, what), option)
+    for full_stop in _FULL_STOPS:
+        name = name.replace(full_stop, ".")
     if name.endswith("."):
         name = name[:-1]
     labels = [_to_ascii(label, option, value).lower() for label in name.split(".")]
@@ -135,22 +171,41 @@ def normalize_dns_name(value, option="record"):
 
 
 def check_product_code(domain, product_code, option="product_code"):
-    """Wildcard domains need a wildcard plan and single domains a single-domain plan."""
-    if product_code is None:
-        if is_wildcard(domain):
+    """Wildcard domains need a wildcard plan and single domains a single-domain plan.
+
+    Only codes whose kind the sources agree on are refused here; for the others CAS decides,
+    and product_refusal() names the option when it refuses.
+    """
+    kind = product_kind(product_code or DEFAULT_PRODUCT_CODE)
+    if is_wildcard(domain) and kind == "single":
+        if product_code is None:
             raise ConfigurationError(
-                "domain %r is a wildcard, but the default product code is for single domains. Set %s to a"
-                " wildcard plan: %s." % (domain, option, ", ".join(c for c in DV_PRODUCT_CODES if is_wildcard_product(c))),
-                option)
-        return
-    if is_wildcard(domain) and not is_wildcard_product(product_code):
+                "domain %r is a wildcard, but the default product code is for single domains (%s). Set %s"
+                " to a wildcard plan: %s." % (domain, DEFAULT_PRODUCT_CODE, option, _plans("wildcard")), option)
         raise ConfigurationError(
             "domain %r is a wildcard, but %s %r is a single-domain plan. Use a wildcard plan: %s."
-            % (domain, option, product_code, ", ".join(c for c in DV_PRODUCT_CODES if is_wildcard_product(c))), option)
-    if not is_wildcard(domain) and is_wildcard_product(product_code):
+            % (domain, option, product_code, _plans("wildcard")), option)
+    if not is_wildcard(domain) and kind == "wildcard":
         raise ConfigurationError(
             "%s %r is a wildcard plan, but domain %r is a single domain. Use *.%s or a single-domain plan."
             % (option, product_code, domain, domain), option)
+
+
+def product_refusal(error, domain, product_code, option="product_code"):
+    """A ConfigurationError naming ``option`` when CAS refused the create over the product, else None.
+
+    The exact code CAS answers for a domain that does not fit the plan is UNCONFIRMED; the
+    emulator answers InvalidParameter with a message about the product, as checked here.
+    """
+    code = getattr(error, "code", None) or ""
+    message = str(getattr(error, "message", None) or error)
+    if not code.startswith("InvalidParameter") or "product" not in message.lower():
+        return None
+    wanted = "a wildcard" if is_wildcard(domain) else "a single-domain"
+    return ConfigurationError(
+        "CAS refused %s %r for domain %r (%s: %s). The plan does not certify this kind of domain: set %s to"
+        " %s plan, such as %s." % (option, product_code or DEFAULT_PRODUCT_CODE, domain, code, message, option,
+                                   wanted, _plans("wildcard" if is_wildcard(domain) else "single")), option)
 
 
 def check_validate_type(domain, validate_type, option="validate_type"):
@@ -174,8 +229,12 @@ def check_phone(value, option="phone"):
 
 def check_csr(pem, domain, option="csr"):
     """Parse a PEM CSR and check that it is signed, strong enough and names ``domain``."""
-    if not HAS_CRYPTOGRAPHY:
+    if cryptography_import_error() is not None:
         raise ConfigurationError("%s needs the Python cryptography package on the host that runs the module." % option, option)
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import NameOID
+
     try:
         csr = x509.load_pem_x509_csr(pem.strip().encode("ascii") if isinstance(pem, str) else pem)
     except (ValueError, UnicodeEncodeError):

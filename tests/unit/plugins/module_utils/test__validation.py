@@ -132,3 +132,72 @@ def test_bad_csr(pem, fragment):
     with pytest.raises(ConfigurationError) as raised:
         v.check_csr(pem, "www.example.com")
     assert raised.value.option == "csr" and fragment in str(raised.value)
+
+
+@pytest.mark.parametrize("raw", ["Bücher\u3002example", "bücher\uff0eexample", "BÜCHER\uff61example\u3002"])
+def test_east_asian_full_stops_separate_labels(raw):
+    # UTS 46 maps the ideographic, fullwidth and halfwidth full stops to "."
+    assert v.normalize_domain(raw) == "xn--bcher-kva.example"
+    assert v.normalize_dns_name("_dnsauth\u3002" + raw) == "_dnsauth.xn--bcher-kva.example"
+
+
+@pytest.mark.parametrize("raw", ["xn--zz.example", "xn--a.example", "www.xn--ls8h.example", "XN--ZZ.example"])
+def test_invalid_a_labels_are_refused(raw):
+    with pytest.raises(ConfigurationError, match="not a valid internationalised") as raised:
+        v.normalize_domain(raw)
+    assert raised.value.option == "domain"
+
+
+def test_valid_a_labels_pass_unchanged():
+    assert v.normalize_domain("XN--55QX5D.example") == "xn--55qx5d.example"
+    assert v.unicode_name("xn--bcher-kva.example") == "bücher.example"
+    assert v.unicode_name("www.example.com") is None
+
+
+def test_every_product_code_has_a_kind_entry():
+    assert set(v.PRODUCT_KINDS) == set(v.PACKAGE_PRODUCT_CODES)
+    assert v.DV_PRODUCT_CODES[0] == v.DEFAULT_PRODUCT_CODE
+
+
+@pytest.mark.parametrize("domain", ["*.example.com", "www.example.com"])
+def test_product_whose_sources_disagree_is_left_to_cas(domain):
+    # The SDK text calls symantec-dv-1-starter a wildcard plan; its code says single.
+    v.check_product_code(domain, "symantec-dv-1-starter")
+
+
+class _ApiRefusal(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def test_cas_refusal_of_the_product_names_product_code():
+    error = _ApiRefusal("InvalidParameter", 'The specified parameter "Domain" is not valid. The domain does not'
+                        " match the product symantec-dv-1-starter, which requires a single domain.")
+    mapped = v.product_refusal(error, "*.example.com", "symantec-dv-1-starter")
+    assert isinstance(mapped, ConfigurationError) and mapped.option == "product_code"
+    text = str(mapped)
+    assert "product_code 'symantec-dv-1-starter'" in text and "*.example.com" in text
+    assert "geotrust-dv-w-starter" in text and "InvalidParameter" in text
+
+
+@pytest.mark.parametrize("code, message", [
+    ("InvalidParameter", 'The specified parameter "Email" is not valid.'),
+    ("NotRemainCount", "No quota left for this product."),
+])
+def test_other_refusals_are_not_blamed_on_the_product(code, message):
+    assert v.product_refusal(_ApiRefusal(code, message), "*.example.com", "symantec-dv-1-starter") is None
+
+
+def test_csr_with_a_broken_signature_is_refused():
+    pem = _csr("www.example.com").encode()
+    der = x509.load_pem_x509_csr(pem).public_bytes(serialization.Encoding.DER)
+    tampered = der[:-1] + bytes([der[-1] ^ 0x01])  # the last byte belongs to the signature
+    tampered_pem = x509.load_der_x509_csr(tampered).public_bytes(serialization.Encoding.PEM)
+    with pytest.raises(ConfigurationError, match="invalid signature"):
+        v.check_csr(tampered_pem, "www.example.com")
+
+
+def test_csr_with_an_rsa_2048_key_is_accepted():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert v.check_csr(_csr("www.example.com", key), "www.example.com") == "www.example.com"
