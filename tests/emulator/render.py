@@ -8,9 +8,9 @@ XML_TYPE = "text/xml;charset=utf-8"
 XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>"
 
 
-def wants_json(params: dict) -> bool:
-    """``Format`` is case-insensitive (the tea SDK sends ``json``); omitted means XML."""
-    return params.get("Format", "XML").lower() == "json"
+def wants_json(params: dict, default: str = "XML") -> bool:
+    """``Format`` is case-insensitive (the tea SDK sends ``json``); omitted means ``default``."""
+    return (params.get("Format") or default).lower() == "json"
 
 
 def _xml(tag: str, value) -> str:

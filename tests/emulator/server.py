@@ -14,16 +14,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
 from .control import PREFIX
+from .gateway import ApiRequest
 
 IDLE_TIMEOUT_SECONDS = 120  # idle keep-alive connections are closed after this
 
 
-def parse_params(query: str, body: bytes, content_type: str) -> dict[str, str]:
-    """Query-string and form-body parameters merged (the body wins on a clash)."""
-    params = dict(parse_qsl(query, keep_blank_values=True))
+def parse_request(method: str, target: str, headers, body: bytes) -> ApiRequest:
+    """Query and form-body parameters kept apart (V3 signs only the query), headers by
+    lower-case name with every value (a repeated header is signed as one)."""
+    path, _sep, query = target.partition("?")
+    form = {}
+    content_type = headers.get("Content-Type", "")
     if body and content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
-        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    return params
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    by_name: dict[str, list[str]] = {}
+    for name, value in headers.items():
+        by_name.setdefault(name.lower(), []).append(value)
+    return ApiRequest(method=method, path=path, query=dict(parse_qsl(query, keep_blank_values=True)),
+                      form=form, headers=by_name, body=body)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -39,15 +47,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        path, _sep, query = self.path.partition("?")
+        path = self.path.partition("?")[0]
         core = self.server.core
         if path.startswith(PREFIX):
             status, payload = core.control_api.handle(self.command, path, body)
             self._send(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
             return
-        params = parse_params(query, body, self.headers.get("Content-Type", ""))
+        request = parse_request(self.command, self.path, self.headers, body)
         try:
-            reply = core.gateway.handle(self.command, params)
+            reply = core.gateway.handle(request)
         except Exception:
             # An emulator bug: answer like the service's own failure, and show the traceback.
             traceback.print_exc()
