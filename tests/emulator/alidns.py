@@ -233,7 +233,11 @@ class AlidnsService:
                 key=lambda r: int(r.record_id))
             return {
                 "TotalCount": len(records), "PageNumber": page_number, "PageSize": page_size,
-                "DomainRecords": {"Record": [record_view(zone, r) for r in _page(records, page_number, page_size)]},
+                # The SDK's model of this answer has no LbaStatus or timestamps (reference 3.2).
+                "DomainRecords": {"Record": [
+                    {k: v for k, v in record_view(zone, r).items()
+                     if k not in ("LbaStatus", "CreateTimestamp", "UpdateTimestamp")}
+                    for r in _page(records, page_number, page_size)]},
             }
 
     def get_main_domain_name(self, caller: Caller, params: dict) -> dict:

@@ -7,6 +7,8 @@ import string
 import time
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import ca as ca_module
 from . import domains
@@ -68,6 +70,7 @@ class CasService:
             "CancelOrderRequest": self.cancel_order_request,
             "DeleteCertificateRequest": self.delete_certificate_request,
             "DescribePackageState": self.describe_package_state,
+            "GetUserCertificateDetail": self.get_user_certificate_detail,
         }
 
     # --- creation ---------------------------------------------------------------------------
@@ -324,6 +327,61 @@ class CasService:
             if quota is not None and not order.ever_issued:
                 quota.used = max(0, quota.used - 1)
         return {}
+
+    # --- certificate material ----------------------------------------------------------------
+    def get_user_certificate_detail(self, caller: Caller, params: dict) -> dict:
+        """The certificate of an issued V1.0 order by the CertId DescribeCertificateState gave.
+        UNCONFIRMED: the 404 status of ``NotFound``; the shapes of ``Name`` and ``CertIdentifier``.
+        The subject's organisation and location fields are left out: a DV subject has none."""
+        (raw,) = require(params, "CertId")
+        try:
+            cert_id = str(int(raw))
+        except ValueError:
+            raise invalid_parameter("CertId", "It must be an integer.") from None
+        with self.state.lock:
+            order = next((o for o in self.state.orders.values()
+                          if o.cert_id == cert_id and o.account_id == caller.account_id), None)
+            if order is None or order.certificate is None:
+                raise ApiError(404, "NotFound", "The certificate does not exist.")
+            certificate_pem, key_pem = order.certificate, order.private_key_pem
+            tags, product_code = order.tags, order.product_code
+            order_id, instance_id = order.order_id, order.instance_id
+        leaf, *chain = x509.load_pem_x509_certificates(certificate_pem.encode())
+
+        def common_name(name: x509.Name) -> str:
+            return str(name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value)
+
+        def stamp_ms(moment: datetime.datetime) -> int:
+            return int(moment.timestamp() * 1000)
+
+        def days_left(moment: datetime.datetime) -> int:
+            return max(0, (stamp_ms(moment) - now_ms()) // 86_400_000)
+
+        sans = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.DNSName)
+        not_before, not_after = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+        detail = {
+            "Id": int(cert_id), "Name": f"cert-{cert_id}", "Common": common_name(leaf.subject),
+            "Sans": ",".join(sans), "Issuer": DV_PRODUCTS[product_code][0], "OrderId": order_id,
+            "InstanceId": instance_id, "CertIdentifier": f"{cert_id}-cn-hangzhou",
+            "StartDate": not_before.strftime("%Y-%m-%d"), "EndDate": not_after.strftime("%Y-%m-%d"),
+            "NotBefore": stamp_ms(not_before), "NotAfter": stamp_ms(not_after),
+            "Expired": stamp_ms(not_after) <= now_ms(), "BuyInAliyun": True,
+            "Algorithm": "RSA" if isinstance(leaf.public_key(), rsa.RSAPublicKey) else "ECC",
+            "Fingerprint": leaf.fingerprint(hashes.SHA1()).hex(), "Sha2": leaf.fingerprint(hashes.SHA256()).hex(),
+            "CertSha2": leaf.fingerprint(hashes.SHA256()).hex(), "SerialNo": format(leaf.serial_number, "x"),
+            "CertChain": [
+                {"CommonName": common_name(c.subject), "IssuerCommonName": common_name(c.issuer),
+                 "NotBefore": stamp_ms(c.not_valid_before_utc), "NotAfter": stamp_ms(c.not_valid_after_utc),
+                 "RemainDay": days_left(c.not_valid_after_utc)}
+                for c in [leaf, *chain]],
+            "Tags": [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in tags],
+        }
+        if params.get("CertFilter", "").lower() != "true":
+            detail["Cert"] = certificate_pem
+            if key_pem is not None:
+                detail["Key"] = key_pem
+        return detail
 
 
 def _tags(params: dict) -> list[dict]:
