@@ -8,11 +8,15 @@
 
 from __future__ import annotations
 
+import difflib
+
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._paging import read_all_pages
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import normalize_dns_name
 
 ZONE_PAGE_SIZE = 100
 RECORD_PAGE_SIZE = 500
+NEAREST_ZONES_SHOWN = 3
 
 
 def normalize_record(item):
@@ -43,27 +47,49 @@ def longest_zone(fqdn, zones):
     return max(matches, key=len) if matches else None
 
 
+def nearest_zones(fqdn, zones, count=NEAREST_ZONES_SHOWN):
+    """The ``count`` zones spelled most like the end of ``fqdn`` (a typo, a wrong suffix)."""
+    labels = fqdn.split(".")
+
+    def distance(zone):
+        tail = ".".join(labels[-len(zone.split(".")):])
+        return (-difflib.SequenceMatcher(None, tail, zone).ratio(), zone)
+
+    return sorted(zones, key=distance)[:count]
+
+
+def ttl_refusal(error, ttl, option="ttl"):
+    """A ConfigurationError naming ``option`` when Alidns refused the record's TTL, else None.
+
+    The smallest TTL depends on the zone's Alidns edition (600 s on the free one, down to 1 s
+    on paid ones), so only Alidns can tell; the code it answers is UNCONFIRMED, and the
+    emulator's InvalidParameter naming TTL is what is matched.
+    """
+    code = error.code or ""
+    if not code.startswith("InvalidParameter") or "ttl" not in error.message.lower():
+        return None
+    return ConfigurationError(
+        "Alidns refused %s %s for this zone (%s: %s). The smallest TTL depends on the zone's Alidns edition:"
+        " 600 s on the free edition, less on paid ones. Raise %s (dv_certificate_dns_ttl in the dv_certificate"
+        " role)." % (option, ttl, code, error.message, option), option)
+
+
 class AlidnsClient:
     """The Alidns actions the collection uses, over an RpcClient."""
 
     def __init__(self, rpc):
         self.rpc = rpc
 
-    def _pages(self, action, params, page_size, container, item_key):
-        items = []
-        page = 1
-        while True:
-            answer = self.rpc.call(action, dict(params, PageNumber=page, PageSize=page_size))
-            batch = (answer.get(container) or {}).get(item_key) or []
-            items.extend(batch)
-            if not batch or len(items) >= int(answer.get("TotalCount") or 0):
-                return items
-            page += 1
+    def _pages(self, action, params, page_size, container, item_key, id_key):
+        return read_all_pages(
+            lambda page: self.rpc.call(action, dict(params, PageNumber=page, PageSize=page_size)),
+            lambda answer: (answer.get(container) or {}).get(item_key) or [],
+            key=lambda item: item.get(id_key))
 
     def zones(self):
         """Every zone of the account, as lower-case punycode names."""
         names = []
-        for item in self._pages("DescribeDomains", {}, ZONE_PAGE_SIZE, "Domains", "Domain"):
+        for item in self._pages("DescribeDomains", {}, ZONE_PAGE_SIZE, "Domains", "Domain", "DomainName"):
             name = item.get("PunyCode") or item.get("DomainName")
             if name:
                 names.append(normalize_dns_name(name, option="zone"))
@@ -74,10 +100,15 @@ class AlidnsClient:
         zones = self.zones()
         zone = longest_zone(fqdn, zones)
         if zone is None:
+            if not zones:
+                considered = "The account has no zones."
+            else:
+                # A large account has thousands of zones: name the few that look meant.
+                considered = "The account has %d zone%s; the nearest: %s." % (
+                    len(zones), "" if len(zones) == 1 else "s", ", ".join(nearest_zones(fqdn, zones)))
             raise ConfigurationError(
-                "No Alidns zone of this account holds %r. Zones considered: %s. Add the zone to Alidns or"
-                " set zone explicitly." % (fqdn, ", ".join(sorted(zones)) or "none (the account has no zones)"),
-                option="record")
+                "No Alidns zone of this account holds %r. %s Add the zone to Alidns, or set zone"
+                " explicitly." % (fqdn, considered), option="record")
         return zone
 
     def records(self, zone, rr, record_type=None):
@@ -86,7 +117,7 @@ class AlidnsClient:
         params = {"DomainName": zone, "RRKeyWord": rr, "SearchMode": "COMBINATION"}
         if record_type:
             params["Type"] = record_type
-        items = self._pages("DescribeDomainRecords", params, RECORD_PAGE_SIZE, "DomainRecords", "Record")
+        items = self._pages("DescribeDomainRecords", params, RECORD_PAGE_SIZE, "DomainRecords", "Record", "RecordId")
         # RRKeyWord is documented as fuzzy outside COMBINATION mode: filter exactly anyway.
         return [normalize_record(item) for item in items
                 if (item.get("RR") or "").lower() == rr
@@ -102,14 +133,15 @@ class AlidnsClient:
         except AlibabaCloudError as error:
             if error.code == "DomainRecordDuplicate":
                 return None
-            raise
+            raise ttl_refusal(error, ttl) or error
         return answer.get("RecordId")
 
     def update(self, record_id, rr, record_type, value, ttl=None, line=None, priority=None):
-        """Change one record in place. False when Alidns answers DomainRecordDuplicate.
+        """Change one record in place; DomainRecordDuplicate counts as done.
 
         That answer means the record already has exactly these fields, or another record at
-        the same RR/type/line already has this value; the caller tells the two apart.
+        the same RR/type/line already has this value: either way the value is there, and the
+        caller's re-read shows which.
         """
         try:
             self.rpc.call("UpdateDomainRecord", {
@@ -117,10 +149,8 @@ class AlidnsClient:
                 "TTL": ttl, "Line": line, "Priority": priority,
             })
         except AlibabaCloudError as error:
-            if error.code == "DomainRecordDuplicate":
-                return False
-            raise
-        return True
+            if error.code != "DomainRecordDuplicate":
+                raise ttl_refusal(error, ttl) or error
 
     def delete(self, record_id):
         """Delete one record by id; a record that is already gone counts as deleted."""

@@ -21,10 +21,12 @@ from ansible_collections.alicloud.cas.plugins.module_utils._validation import no
 
 RECORD_TYPES = ("A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT")
 TXT_MAX_LENGTH = 512
-# 600 s is the smallest TTL of Alidns' free edition (paid editions go lower); the emulator
-# enforces the same floor. Refusing it here gives a clear message instead of a bare API error.
-MIN_TTL = 600
-MAX_TTL = 86400
+# Alidns' own default. The smallest TTL depends on the zone's edition (600 s free, down to 1 s
+# paid), so only a TTL no DNS server could serve is refused here; Alidns refuses the rest,
+# and _alidns.ttl_refusal names the option.
+DEFAULT_TTL = 600
+MIN_TTL = 1
+MAX_TTL = 2147483647  # RFC 2181, section 8
 MIN_PRIORITY = 1
 MAX_PRIORITY = 50
 CAA_TAGS = ("issue", "issuewild", "iodef")
@@ -171,11 +173,11 @@ def check_params(params):
             "values must hold at least one value when state=present; use state=absent to remove a record set.", "values")
 
     ttl = params.get("ttl")
-    ttl = MIN_TTL if ttl is None else ttl
+    ttl = DEFAULT_TTL if ttl is None else ttl
     if not MIN_TTL <= ttl <= MAX_TTL:
         raise ConfigurationError(
-            "ttl %d is out of range: Alidns accepts %d to %d seconds (%d is the free edition's minimum)."
-            % (ttl, MIN_TTL, MAX_TTL, MIN_TTL), "ttl")
+            "ttl %d is not a DNS TTL: give %d to %d seconds (Alidns' free edition needs at least 600)."
+            % (ttl, MIN_TTL, MAX_TTL), "ttl")
 
     priority = params.get("priority")
     if priority is not None and record_type != "MX":

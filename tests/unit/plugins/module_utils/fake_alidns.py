@@ -4,9 +4,10 @@
 
 """An in-memory Alidns behind the RpcClient.call interface, with a log of every call.
 
-It answers like the service in the ways the client depends on: pages (PageSize caps), exact
-COMBINATION filtering, DomainRecordDuplicate on an identical add or no-op update, and
-DomainRecordNotBelongToUser for an unknown record ID.
+It answers like the service in the ways the client depends on: pages (PageSize caps, and
+a lower ``page_cap`` like the emulator's ``show_size_cap``), exact COMBINATION filtering,
+DomainRecordDuplicate on an identical add or no-op update, DomainRecordNotBelongToUser for
+an unknown record ID, and InvalidParameter for a TTL below ``ttl_floor``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ WRITES = ("AddDomainRecord", "UpdateDomainRecord", "DeleteDomainRecord", "Delete
 
 
 class FakeAlidns:
-    def __init__(self, zones=("example.com",), fuzzy_rr=False):
+    def __init__(self, zones=("example.com",), fuzzy_rr=False, ttl_floor=600, page_cap=None):
         self.zones = [{"DomainName": z, "PunyCode": z} for z in zones]
+        self.ttl_floor = ttl_floor
+        self.page_cap = page_cap
         self.records = {}
         self.calls = []
         self.fuzzy_rr = fuzzy_rr  # answer RRKeyWord as a substring match, as outside COMBINATION
@@ -60,9 +63,8 @@ class FakeAlidns:
             hook()
         return getattr(self, "_" + action)(params)
 
-    @staticmethod
-    def _page(items, params, cap):
-        size = min(int(params.get("PageSize", 20)), cap)
+    def _page(self, items, params, cap):
+        size = min(int(params.get("PageSize", 20)), cap, self.page_cap or cap)
         start = (int(params.get("PageNumber", 1)) - 1) * size
         return items[start:start + size]
 
@@ -88,7 +90,13 @@ class FakeAlidns:
                    == (params["RR"], params["Type"], params.get("Line", "default"), params["Value"])
                    for r in self.records.values())
 
+    def _check_ttl(self, params, action):
+        if int(params.get("TTL", 600)) < self.ttl_floor:
+            raise AlibabaCloudError('The specified parameter "TTL" is not valid. It must be within [%d, 86400].'
+                                    % self.ttl_floor, code="InvalidParameter", http_status=400, action=action)
+
     def _AddDomainRecord(self, params):
+        self._check_ttl(params, "AddDomainRecord")
         if self._slot_has(params):
             raise AlibabaCloudError("The domain record is duplicated.", code="DomainRecordDuplicate",
                                     http_status=400, action="AddDomainRecord")
@@ -101,6 +109,7 @@ class FakeAlidns:
         if record is None:
             raise AlibabaCloudError("The domain record does not belong to this user.", code="DomainRecordNotBelongToUser",
                                     http_status=400, action="UpdateDomainRecord")
+        self._check_ttl(params, "UpdateDomainRecord")
         new = dict(record, RR=params["RR"], Type=params["Type"], Value=params["Value"],
                    TTL=int(params.get("TTL", 600)), Line=params.get("Line", "default"))
         if "Priority" in params:

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.alicloud.cas.plugins.module_utils._alidns import AlidnsClient, longest_zone, relative_name
+from ansible_collections.alicloud.cas.plugins.module_utils._alidns import (
+    AlidnsClient,
+    longest_zone,
+    nearest_zones,
+    relative_name,
+)
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
 from ansible_collections.alicloud.cas.tests.unit.plugins.module_utils.fake_alidns import FakeAlidns
 
@@ -59,10 +64,29 @@ def test_find_zone_failure_names_the_zones_considered():
     client = AlidnsClient(FakeAlidns(zones=["example.com", "example.net"]))
     with pytest.raises(ConfigurationError) as info:
         client.find_zone("www.example.org")
-    assert "example.com, example.net" in str(info.value)
+    assert "has 2 zones; the nearest: example.com, example.net." in str(info.value)
     assert info.value.option == "record"
     with pytest.raises(ConfigurationError, match="no zones"):
         AlidnsClient(FakeAlidns(zones=[])).find_zone("www.example.org")
+
+
+def test_find_zone_failure_in_a_large_account_counts_and_names_the_nearest_few():
+    zones = ["zone%04d.com" % i for i in range(2000)] + ["example.com", "exampel.org", "shop.example.co"]
+    with pytest.raises(ConfigurationError) as info:
+        AlidnsClient(FakeAlidns(zones=zones)).find_zone("www.example.org")
+    text = str(info.value)
+    assert "has 2003 zones; the nearest: exampel.org, example.com, " in text
+    assert "zone0001.com" not in text
+    assert len(text) < 300
+
+
+@pytest.mark.parametrize("fqdn, zones, nearest", [
+    ("_dnsauth.www.example.com", ["example.net", "example.co", "other.com"], ["example.co", "example.net", "other.com"]),
+    ("a.b.example.com.cn", ["x.com", "example.com.cn.org", "sample.com.cn", "example.cn"],
+     ["sample.com.cn", "example.com.cn.org", "x.com"]),
+])
+def test_nearest_zones_are_the_closest_spellings(fqdn, zones, nearest):
+    assert nearest_zones(fqdn, zones) == nearest
 
 
 def test_records_reads_every_page():
@@ -102,12 +126,14 @@ def test_add_duplicate_counts_as_added():
     assert fake.values("example.com", "www", "A") == ["192.0.2.1"]
 
 
-def test_update_reports_duplicate_and_raises_other_errors():
+def test_update_takes_duplicate_as_done_and_raises_other_errors():
     fake = FakeAlidns()
     record_id = fake.seed("example.com", "www", "A", "192.0.2.1")
     client = AlidnsClient(fake)
-    assert client.update(record_id, "www", "A", "192.0.2.2", 600, "default") is True
-    assert client.update(record_id, "www", "A", "192.0.2.2", 600, "default") is False
+    # Nothing to report: callers re-read the set instead of trusting a flag.
+    assert client.update(record_id, "www", "A", "192.0.2.2", 600, "default") is None
+    assert client.update(record_id, "www", "A", "192.0.2.2", 600, "default") is None
+    assert fake.values("example.com", "www", "A") == ["192.0.2.2"]
     with pytest.raises(AlibabaCloudError) as info:
         client.update("404", "www", "A", "192.0.2.3", 600, "default")
     assert info.value.code == "DomainRecordNotBelongToUser"
@@ -120,3 +146,59 @@ def test_delete_of_a_record_already_gone_succeeds():
     client.delete(record_id)
     client.delete(record_id)
     assert fake.records == {}
+
+
+@pytest.mark.parametrize("floor", [1, 600])
+def test_ttl_below_the_free_floor_is_left_to_alidns(floor):
+    # Paid editions accept TTLs down to 1 s: nothing below 600 is refused before Alidns says so.
+    fake = FakeAlidns(ttl_floor=floor)
+    client = AlidnsClient(fake)
+    if floor <= 300:
+        record_id = client.add("example.com", "www", "A", "192.0.2.1", 300, "default")
+        assert fake.records[record_id]["TTL"] == 300
+        client.update(record_id, "www", "A", "192.0.2.1", 60, "default")
+        assert fake.records[record_id]["TTL"] == 60
+        return
+    with pytest.raises(ConfigurationError) as info:
+        client.add("example.com", "www", "A", "192.0.2.1", 300, "default")
+    assert info.value.option == "ttl"
+    assert "refused ttl 300" in str(info.value) and "dv_certificate_dns_ttl" in str(info.value)
+    assert fake.records == {}
+    record_id = fake.seed("example.com", "www", "A", "192.0.2.1")
+    with pytest.raises(ConfigurationError, match="refused ttl 60"):
+        client.update(record_id, "www", "A", "192.0.2.1", 60, "default")
+
+
+def test_other_invalid_parameters_are_not_blamed_on_the_ttl():
+    fake = FakeAlidns()
+    fake.before["AddDomainRecord"] = lambda: (_ for _ in ()).throw(AlibabaCloudError(
+        'The specified parameter "Line" is not valid.', code="InvalidParameter", action="AddDomainRecord"))
+    with pytest.raises(AlibabaCloudError, match="Line"):
+        AlidnsClient(fake).add("example.com", "www", "A", "192.0.2.1", 600, "nowhere")
+
+
+@pytest.mark.parametrize("cap", [50, 100])
+def test_every_list_reads_all_items_when_the_service_serves_smaller_pages(cap):
+    fake = FakeAlidns(zones=["zone%03d.com" % i for i in range(230)], page_cap=cap)
+    client = AlidnsClient(fake)
+    assert len(client.zones()) == 230
+    for i in range(1100):
+        fake.seed("zone000.com", "_dnsauth", "TXT", "value-%04d" % i)
+    assert len({r["id"] for r in client.records("zone000.com", "_dnsauth", "TXT")}) == 1100
+
+
+def test_pager_ends_against_a_service_that_ignores_the_page_number():
+    fake = FakeAlidns()
+    for i in range(10):
+        fake.seed("example.com", "www", "TXT", "v%d" % i)
+    answer = fake.call("DescribeDomainRecords", {"DomainName": "example.com", "RRKeyWord": "www", "PageSize": 4})
+    answer["TotalCount"] = 10
+    stuck = type("Stuck", (), {"calls": 0})()
+
+    def call(action, params=None, reconcile=None):
+        stuck.calls += 1
+        return answer
+
+    stuck.call = call
+    assert len(AlidnsClient(stuck).records("example.com", "www")) == 4
+    assert stuck.calls == 2

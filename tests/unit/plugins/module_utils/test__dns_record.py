@@ -99,8 +99,8 @@ def test_txt_of_512_characters_is_accepted():
     (dict(record="www.example.com", type="MX", values=["mx.example.net"]), "priority", "need priority"),
     (dict(record="www.example.com", type="MX", values=["mx.example.net"], priority=51), "priority", "1 to 50"),
     (dict(record="www.example.com", type="A", values=["192.0.2.1"], priority=10), "priority", "only applies to MX"),
-    (dict(record="www.example.com", values=["x"], ttl=60), "ttl", "600"),
-    (dict(record="www.example.com", values=["x"], ttl=86401), "ttl", "86400"),
+    (dict(record="www.example.com", values=["x"], ttl=0), "ttl", "not a DNS TTL"),
+    (dict(record="www.example.com", values=["x"], ttl=2 ** 31), "ttl", "not a DNS TTL"),
     (dict(record="www.example.com", values=[]), "values", "at least one value"),
     (dict(record="www.example.com"), "values", "at least one value"),
     (dict(record="www..example.com", values=["x"]), "record", "empty label"),
@@ -167,9 +167,22 @@ def test_zone_not_in_account_is_a_clear_error():
     assert info.value.option == "zone"
 
 
-def test_no_matching_zone_names_the_zones_considered():
-    with pytest.raises(ConfigurationError, match="Zones considered: example.com"):
+def test_no_matching_zone_names_the_nearest_zones():
+    with pytest.raises(ConfigurationError, match="has 1 zone; the nearest: example.com"):
         run_on(FakeAlidns(), record="www.example.org", values=["x"])
+
+
+@pytest.mark.parametrize("floor", [1, 600])
+def test_ttl_below_600_is_decided_by_alidns(floor):
+    fake = FakeAlidns(ttl_floor=floor)
+    if floor == 1:  # a paid edition
+        result = run_on(fake, record="www.example.com", type="A", values=["192.0.2.1"], ttl=60)
+        assert [r["ttl"] for r in result["records"]] == [60]
+        return
+    with pytest.raises(ConfigurationError) as info:
+        run_on(fake, record="www.example.com", type="A", values=["192.0.2.1"], ttl=60)
+    assert info.value.option == "ttl" and "refused ttl 60" in str(info.value)
+    assert fake.records == {}
 
 
 # --- present: replace -----------------------------------------------------------------------
