@@ -84,11 +84,13 @@ class IssuingCA:
         self.intermediate_pem = cert_pem(self.intermediate)
 
     def issue(self, public_key, domain: str, not_before: datetime.datetime,
-              not_after: datetime.datetime) -> x509.Certificate:
-        """A DV server certificate: CN = domain, SAN = domain (+ the bare name for ``*.x``)."""
+              not_after: datetime.datetime, extra_names=()) -> x509.Certificate:
+        """A DV server certificate: CN = domain, SAN = domain (+ the bare name for ``*.x``)
+        and ``extra_names`` (multi-domain certificates on V2.0 instances)."""
         names = [domain]
         if domain.startswith("*."):
             names.append(domain[2:])
+        names += [name for name in extra_names if name not in names]
         # RSA keys also encipher (TLS RSA key exchange); EC keys only sign.
         is_rsa = isinstance(public_key, rsa.RSAPublicKey)
         builder = (

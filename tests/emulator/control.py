@@ -41,6 +41,26 @@ def _expiration(value) -> float | None:
         raise ControlError(400, "expired must be a boolean, epoch seconds or an ISO 8601 time") from None
 
 
+def _check_instance_settings(body: dict) -> None:
+    if body.get("instance_time_unit", "ms") not in ("ms", "s"):
+        raise ControlError(400, "instance_time_unit must be 'ms' or 's'")
+    if body.get("instance_cancel_status", "normal") not in ("normal", "inactive"):
+        raise ControlError(400, "instance_cancel_status must be 'normal' or 'inactive'")
+    if min(float(body.get(name, 0)) for name in ("instance_validation_delay", "instance_cancel_delay")) < 0:
+        raise ControlError(400, "instance_validation_delay and instance_cancel_delay must be >= 0")
+    if int(body.get("contact_limit", 0)) < 0:
+        raise ControlError(400, "contact_limit must be >= 0")
+
+
+def _check_order_settings(body: dict) -> None:
+    if body.get("fresh_order_list_status", "CHECKING") not in ("CHECKING", "PAYED"):
+        raise ControlError(400, "fresh_order_list_status must be 'CHECKING' or 'PAYED'")
+    if body.get("cancel_mode", "sync") not in ("sync", "async"):
+        raise ControlError(400, "cancel_mode must be 'sync' or 'async'")
+    if int(body.get("list_lag", 0)) < 0:
+        raise ControlError(400, "list_lag must be >= 0")
+
+
 class ControlApi:
     def __init__(self, core) -> None:
         self.core = core
@@ -52,7 +72,7 @@ class ControlApi:
             ("POST", "quota"): self.set_quota, ("POST", "files"): self.add_file,
             ("POST", "webroots"): self.add_webroot, ("POST", "settings"): self.update_settings,
             ("POST", "faults"): self.set_faults, ("POST", "faults/clear"): self.clear_faults,
-            ("POST", "calls/clear"): self.clear_calls,
+            ("POST", "calls/clear"): self.clear_calls, ("POST", "instances"): self.add_instance,
         }
 
     def handle(self, method: str, path: str, raw_body: bytes) -> tuple[int, dict]:
@@ -91,6 +111,8 @@ class ControlApi:
                             "issued": q.issued} for (acc, code), q in state.quotas.items()],
                 "files": [{"domain": d, "uri": u, "content": c} for (d, u), c in state.files.items()],
                 "webroots": state.webroots,
+                "instances": [self.core.instances.control_view(i) for i in state.instances.values()],
+                "contacts": [dataclasses.asdict(c) for c in state.contacts.values()],
                 "settings": dataclasses.asdict(state.settings),
                 "faults": self.core.faults.describe(),
             }
@@ -181,6 +203,8 @@ class ControlApi:
             raise ControlError(400, "record_domain_style must be 'zone' or 'domain'")
         if float(body.get("issue_delay", 0)) < 0 or int(body.get("validity_days", 1)) < 1:
             raise ControlError(400, "issue_delay must be >= 0 and validity_days >= 1")
+        _check_instance_settings(body)
+        _check_order_settings(body)
         with self.state.lock:
             settings = self.state.settings
             for name, value in body.items():
@@ -190,8 +214,12 @@ class ControlApi:
                     value = float(value)
                 elif name == "validity_days":
                     value = int(value)
-                elif name == "auto_dns_validation":
+                elif name in ("auto_dns_validation", "client_token_honoured"):
                     value = bool(value)
+                elif name in ("instance_validation_delay", "instance_cancel_delay"):
+                    value = float(value)
+                elif name in ("contact_limit", "list_lag"):
+                    value = int(value)
                 setattr(settings, name, value)
             return {"ok": True, "settings": dataclasses.asdict(settings)}
 
@@ -210,6 +238,18 @@ class ControlApi:
         with self.state.lock:
             self.state.calls.clear()
         return {"ok": True}
+
+    # --- V2.0 instances -----------------------------------------------------------------------
+    def add_instance(self, body: dict) -> dict:
+        (account_id,) = _need(body, "account_id")
+        fields = ("instance_type", "spec", "start", "end", "status", "update_protection",
+                  "full_domain_count", "wildcard_domain_count", "instance_id")
+        unknown = set(body) - set(fields) - {"account_id"}
+        if unknown:
+            raise ControlError(400, f"unknown field(s): {', '.join(sorted(unknown))}")
+        instance = self.core.instances.add_instance(str(account_id), **{k: body[k] for k in fields if k in body})
+        with self.state.lock:
+            return {"ok": True, "instance": self.core.instances.control_view(instance)}
 
     # --- orders -------------------------------------------------------------------------------
     def _order(self, order_id: int):

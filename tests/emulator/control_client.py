@@ -85,3 +85,8 @@ class EmulatorControl:
 
     def set_order_state(self, order_id: int, type: str) -> dict:  # noqa: A002
         return self._post(f"orders/{order_id}/state", type=type)
+
+    def add_instance(self, account_id: str, instance_type: str = "TEST", spec: str = "single", **fields) -> dict:
+        """Seed a V2.0 instance; ``fields``: start, end, status, update_protection, instance_id, counts."""
+        return self._post("instances", account_id=account_id, instance_type=instance_type, spec=spec,
+                          **fields)["instance"]

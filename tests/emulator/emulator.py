@@ -17,6 +17,7 @@ from .control import ControlApi, PREFIX
 from .control_client import EmulatorControl
 from .faults import FaultInjector
 from .gateway import Gateway
+from .instances import InstanceService
 from .seeds import apply_seed
 from .server import EmulatorHTTPServer
 from .state import Settings, State
@@ -43,6 +44,8 @@ class Emulator:
         self.ca = IssuingCA()
         self.alidns = AlidnsService(self.state)
         self.cas = CasService(self.state, self.ca, self.alidns)
+        self.instances = InstanceService(self.state, self.ca)
+        self.instances.register(self.cas.actions)  # V2.0 actions share the CAS version
         self.gateway = Gateway(self.state, [self.cas, self.alidns], self.faults)
         self.control_api = ControlApi(self)
         self.issuer_ca_pem = self.ca.root_pem
@@ -58,7 +61,7 @@ class Emulator:
         with self.state.lock:
             self.state.clear(dataclasses.replace(self.initial_settings))
             self.faults.configure(self.initial_faults)
-            apply_seed(seed or self.seed, self.state, self.alidns)
+            apply_seed(seed or self.seed, self.state, self.alidns, self.instances)
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> "Emulator":

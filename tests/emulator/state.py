@@ -94,6 +94,7 @@ class Order:
     private_key_pem: str | None = None
     cert_start_ms: int | None = None
     cert_end_ms: int | None = None
+    cancel_reads_left: int | None = None  # cancel_mode=async: reads before a cancel takes effect
 
 
 @dataclasses.dataclass
@@ -103,6 +104,17 @@ class Settings:
     record_domain_style: str = "zone"  # or "domain"
     verify_fail_domains: list[str] = dataclasses.field(default_factory=list)
     validity_days: int = 90
+    # CAS behaviours the reference leaves UNCONFIRMED (README, "Choices for unconfirmed behaviour").
+    fresh_order_list_status: str = "CHECKING"  # or "PAYED": list Status of a domain_verify order
+    list_lag: int = 0  # lists omit the changes made during the account's last N list calls
+    cancel_mode: str = "sync"  # or "async": CancelOrderRequest takes effect after one more read
+    # V2.0 instances (instances.py); the UNCONFIRMED ones are documented in the README.
+    instance_validation_delay: float = 2.0  # seconds from ApplyCertificate to DomainValidationList
+    instance_cancel_delay: float = 1.0  # CancelPendingCertificate takes effect this much later
+    instance_cancel_status: str = "normal"  # or "inactive": Status after a withdrawal
+    instance_time_unit: str = "ms"  # or "s": unit of V2.0 timestamps
+    client_token_honoured: bool = False  # a repeated ClientToken returns the first answer
+    contact_limit: int = 100
 
 
 class State:
@@ -116,10 +128,12 @@ class State:
         self.record_ids = itertools.count(20_001_000_000_000_001)
         self.cert_ids = itertools.count(12_000_001)
         self.aliyun_order_ids = itertools.count(230_000_000_000_001)
+        self.instance_ids = itertools.count(1)
+        self.contact_ids = itertools.count(3_000_001)
         self.clear(Settings())
 
     def clear(self, settings: Settings) -> None:
-        """Forget accounts, DNS, quotas, orders, published files and the call log."""
+        """Forget accounts, DNS, quotas, orders, instances, contacts, published files and the call log."""
         self.settings = settings
         self.keys: dict[str, AccessKey] = {}
         self.accounts: set[str] = set()
@@ -128,6 +142,12 @@ class State:
         self.orders: dict[int, Order] = {}
         self.files: dict[tuple[str, str], str] = {}
         self.webroots: dict[str, list[str]] = {}
+        self.instances: dict = {}  # instance id -> instances.Instance
+        self.instance_certificates: dict = {}  # certificate id -> instances.InstanceCertificate
+        self.contacts: dict = {}  # contact id -> instances.Contact
+        self.client_tokens: dict = {}  # (account, action, token) -> first answer
+        self.list_calls: dict[tuple[str, str], int] = {}  # (account, list) -> list calls answered
+        self.list_changes: list[ListChange] = []  # changes that lists may still omit (list_lag)
         self.calls: collections.deque = collections.deque(maxlen=CALL_LOG_LIMIT)
 
     # --- accounts and credentials -------------------------------------------------------
@@ -183,9 +203,47 @@ class State:
                 )
         return values
 
+    # --- lagging lists (setting list_lag) -----------------------------------------------------
+    def record_list_change(self, account_id: str, list_name: str, key, before: dict | None) -> None:
+        """Note that an item of a list changes now; ``before`` is its list entry until now (None: new)."""
+        if self.settings.list_lag > 0:
+            calls = self.list_calls.get((account_id, list_name), 0)
+            self.list_changes.append(ListChange(account_id, list_name, calls, key, before))
+
+    def lagging_view(self, account_id: str, list_name: str, current: dict) -> dict:
+        """The entries one list call shows: ``current`` (key -> entry) with the changes made
+        since the last ``list_lag`` list calls of the account undone. Counts the call."""
+        calls = self.list_calls.get((account_id, list_name), 0) + 1
+        self.list_calls[(account_id, list_name)] = calls
+        oldest_hidden = calls - self.settings.list_lag
+        view = dict(current)
+        undone = set()
+        for change in self.list_changes:  # oldest first: the first undone change restores the oldest entry
+            if (change.account_id, change.list_name) != (account_id, list_name) or change.list_calls < oldest_hidden:
+                continue
+            if change.key in undone:
+                continue
+            undone.add(change.key)
+            if change.before is None:
+                view.pop(change.key, None)
+            else:
+                view[change.key] = change.before
+        self.list_changes = [c for c in self.list_changes if c.list_calls >= oldest_hidden
+                             or (c.account_id, c.list_name) != (account_id, list_name)]
+        return view
+
     # --- calls ----------------------------------------------------------------------------
     def log_call(self, entry: dict) -> None:
         self.calls.append(entry)
+
+
+@dataclasses.dataclass(frozen=True)
+class ListChange:
+    account_id: str
+    list_name: str
+    list_calls: int  # the account's calls of that list answered before the change
+    key: object
+    before: dict | None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,7 +25,10 @@ def test_demo_seed(emu):
     assert sorted((q["product_code"], q["total"]) for q in state["quotas"]) == [
         ("digicert-free-1-free", 20), ("geotrust-dv-w-starter", 5)]
     assert state["settings"] == {"issue_delay": 0.0, "auto_dns_validation": False, "record_domain_style": "zone",
-                                 "verify_fail_domains": [], "validity_days": 90}
+                                 "verify_fail_domains": [], "validity_days": 90,
+                                 "instance_validation_delay": 2.0, "instance_cancel_delay": 1.0,
+                                 "instance_cancel_status": "normal", "instance_time_unit": "ms",
+                                 "client_token_honoured": False, "contact_limit": 100}
 
 
 def test_reset_to_empty_and_back(emu):
