@@ -1,6 +1,6 @@
 """Run every benchmark and print one Markdown report (what `make bench` shows).
 
-    python -m tests.bench.run [--only client,economy,fleet,fleet-api,polling] [--hosts N] [--output FILE]
+    python -m tests.bench.run [--only client,economy,fleet,fleet-api,polling,emulator] [--hosts N] [--output FILE]
 
 Figures, not assertions: the exit status is non-zero only when a benchmark could not run.
 """
@@ -14,7 +14,7 @@ import time
 
 from tests.bench import _common
 
-ALL = ("client", "economy", "fleet", "fleet-api", "polling")
+ALL = ("client", "economy", "fleet", "fleet-api", "polling", "emulator")
 
 
 def machine():
@@ -92,6 +92,9 @@ def main(argv=None):
     if "polling" in wanted:
         from tests.bench import polling
         section("4. Polling latency (role)", lambda: polling.table(polling.run()))
+    if "emulator" in wanted:
+        from tests.bench import emulator_speed
+        section("5. Emulator time per call, V2 and V3 signing", lambda: emulator_speed.table(emulator_speed.run()))
 
     text = "\n".join(report)
     print(text)
