@@ -12,15 +12,17 @@ export VENV LEGACY_VENV
 
 HARNESS := scripts/harness.sh
 
-.PHONY: help venv venv-legacy venvs test units sanity lint integration molecule \
+.PHONY: help venv venv-legacy venvs test units target-crypto sanity lint integration molecule \
         units-2.19 sanity-2.19 legacy docs-lint galaxy ee demo bench clean distclean
 
 help:
 	@echo "alicloud.cas targets:"
 	@echo "  make demo         issue a certificate against the local emulator (scripts/demo.sh)"
-	@echo "  make test         whole suite: units, sanity, lint, docs, integration, molecule, galaxy, ee,"
+	@echo "  make test         whole suite: units, target-crypto, sanity, lint, docs, integration, molecule, galaxy, ee,"
 	@echo "                   then units + sanity again on Python 3.11 / ansible-core 2.19"
 	@echo "  make units        pytest tests/unit"
+	@echo "  make target-crypto  the modules that run on managed hosts, with cryptography 3.4.8 (Python 3.9)"
+	@echo "                   and 41.0.7 (Python 3.12): small venvs .venv-target-* (scripts/venv.sh --target=...)"
 	@echo "  make sanity       ansible-test sanity --venv (no ignore entries allowed)"
 	@echo "  make lint         ansible-lint (production profile) + antsibull-changelog lint"
 	@echo "  make integration  ansible-test integration targets against the HTTPS emulator"
@@ -49,6 +51,10 @@ test: venvs
 
 units: venv
 	@$(HARNESS) units
+
+# Makes its own small venvs (scripts/venv.sh --target=NAME), so it needs no other venv.
+target-crypto:
+	@$(HARNESS) target-crypto
 
 sanity: venv
 	@$(HARNESS) sanity

@@ -4,7 +4,7 @@
 #   scripts/harness.sh STAGE...     run stages in order, then print a summary
 #   scripts/harness.sh all          the whole suite (what `make test` runs)
 #
-# Stages: units sanity lint docs integration molecule galaxy ee units-2.19 sanity-2.19
+# Stages: units target-crypto sanity lint docs integration molecule galaxy ee units-2.19 sanity-2.19
 # Environment: VENV (default .venv), LEGACY_VENV (default .venv-2.19).
 # Every stage runs in its own subshell, records its counts in
 # .cache/results/STAGE, and the summary ends with the line
@@ -138,17 +138,9 @@ stop_emulator() {
     EMULATOR_PID=""
 }
 
-# --- stages --------------------------------------------------------------------
-# stage_units VENV LABEL
-stage_units() {
-    local venv="$1" label="$2" start=$SECONDS rc=0 expects xml counts p f s
-    header "$label" "pytest tests/unit ($(describe "$venv"))"
-    need_venv "$venv" || { record "$label" FAIL 0 1 0 0 "venv missing"; return 1; }
-    expects="$(find tests/unit -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n1)"
-    xml="$RESULTS/$label.junit.xml"
-    rm -f "$xml"
-    "$venv/bin/python" -m pytest -ra --junitxml="$xml" || rc=$?
-    counts="$("$venv/bin/python" - "$xml" <<'EOF'
+# junit_counts VENV XML -> "PASSED FAILED SKIPPED" of a pytest junit file (0 0 0 if unreadable)
+junit_counts() {
+    "$1/bin/python" - "$2" <<'EOF'
 import sys, xml.etree.ElementTree as ET
 t = f = s = 0
 try:
@@ -160,8 +152,19 @@ except (OSError, ET.ParseError):
     pass
 print(t - f - s, f, s)
 EOF
-)"
-    read -r p f s <<< "$counts"
+}
+
+# --- stages --------------------------------------------------------------------
+# stage_units VENV LABEL
+stage_units() {
+    local venv="$1" label="$2" start=$SECONDS rc=0 expects xml counts p f s
+    header "$label" "pytest tests/unit ($(describe "$venv"))"
+    need_venv "$venv" || { record "$label" FAIL 0 1 0 0 "venv missing"; return 1; }
+    expects="$(find tests/unit -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n1)"
+    xml="$RESULTS/$label.junit.xml"
+    rm -f "$xml"
+    "$venv/bin/python" -m pytest -ra --junitxml="$xml" || rc=$?
+    read -r p f s <<< "$(junit_counts "$venv" "$xml")"
     if [[ $rc -eq 5 && -z "$expects" ]]; then
         record "$label" PASS 0 0 0 $((SECONDS - start)) "no unit tests exist yet"
     elif [[ $rc -eq 5 ]]; then
@@ -174,6 +177,41 @@ EOF
     else
         record "$label" PASS "$p" "$f" "$s" $((SECONDS - start))
     fi
+}
+
+# Managed hosts run the cryptography their distribution ships; the modules that run there
+# are tested with the oldest supported one and with the last one before the *_utc API.
+# Each NAME is a venv from tests/requirements-target-NAME.txt (scripts/venv.sh --target=NAME).
+TARGET_CRYPTO=(3.4 41)
+TARGET_TESTS=(
+    tests/unit/plugins/module_utils/test__x509.py
+    tests/unit/plugins/module_utils/test__certificate_files.py
+    tests/unit/plugins/module_utils/test__validation.py
+    tests/unit/plugins/module_utils/test__cas.py
+)
+stage_target_crypto() {
+    local start=$SECONDS name venv xml p f s tp=0 tf=0 ts=0 rc failed="" notes=""
+    header target-crypto "target-side module tests with cryptography ${TARGET_CRYPTO[*]}"
+    for name in "${TARGET_CRYPTO[@]}"; do
+        venv="$ROOT/.venv-target-$name"
+        if ! "$ROOT/scripts/venv.sh" --target="$name" "$venv"; then
+            tf=$((tf + 1)); failed="$failed $name(venv)"; continue
+        fi
+        xml="$RESULTS/target-crypto-$name.junit.xml"
+        rm -f "$xml"
+        rc=0
+        "$venv/bin/python" -m pytest -q -ra --junitxml="$xml" "${TARGET_TESTS[@]}" || rc=$?
+        read -r p f s <<< "$(junit_counts "$venv" "$xml")"
+        [[ $rc -ne 0 && $f -eq 0 ]] && f=1
+        [[ $rc -ne 0 ]] && failed="$failed $name"
+        tp=$((tp + p)); tf=$((tf + f)); ts=$((ts + s))
+        notes="$notes${notes:+; }$("$venv/bin/python" -c 'import sys, cryptography; print("cryptography %s on Python %d.%d" % ((cryptography.__version__,) + sys.version_info[:2]))')"
+    done
+    if [[ -n "$failed" ]]; then
+        record target-crypto FAIL "$tp" "$tf" "$ts" $((SECONDS - start)) "failed:$failed"
+        return 1
+    fi
+    record target-crypto PASS "$tp" "$tf" "$ts" $((SECONDS - start)) "$notes"
 }
 
 # stage_sanity VENV LABEL
@@ -404,6 +442,7 @@ run_stage() {
     rm -f "$RESULTS/$1"
     case "$1" in
         units) (stage_units "$VENV" units) ;;
+        target-crypto) (stage_target_crypto) ;;
         sanity) (stage_sanity "$VENV" sanity) ;;
         lint) (stage_lint) ;;
         integration) (stage_integration) ;;
@@ -417,7 +456,7 @@ run_stage() {
     esac
 }
 
-ALL=(units sanity lint docs integration molecule galaxy ee units-2.19 sanity-2.19)
+ALL=(units target-crypto sanity lint docs integration molecule galaxy ee units-2.19 sanity-2.19)
 stages=()
 for arg in "$@"; do
     if [[ $arg == all ]]; then stages+=("${ALL[@]}"); else stages+=("$arg"); fi

@@ -8,6 +8,9 @@
 # (ansible-core 2.21). If no such Python exists, falls back to Python 3.11 +
 # tests/requirements-2.19.txt (ansible-core 2.19).
 # --legacy (DIR=.venv-2.19): Python 3.11 + tests/requirements-2.19.txt.
+# --target=NAME (DIR=.venv-target-NAME): the Python named on the "# python:" line of
+# tests/requirements-target-NAME.txt (else the newest 3.11+) + that file, a full lock
+# (a managed host's cryptography, for the target-side modules' tests).
 #
 # Idempotent: a stamp file inside the venv records a hash of the interpreter,
 # the requirement and constraint files and this script; when it matches,
@@ -22,12 +25,13 @@ dir=""
 for arg in "$@"; do
     case "$arg" in
         --legacy) mode=legacy ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        --target=*) mode=target; target="${arg#--target=}" ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) dir="$arg" ;;
     esac
 done
 if [[ -z "$dir" ]]; then
-    if [[ $mode == legacy ]]; then dir=.venv-2.19; else dir=.venv; fi
+    case $mode in legacy) dir=.venv-2.19 ;; target) dir=".venv-target-$target" ;; *) dir=.venv ;; esac
 fi
 
 log() { printf '[venv %s] %s\n' "$dir" "$*" >&2; }
@@ -99,6 +103,20 @@ if [[ $mode == legacy ]]; then
     py="$(pick 3.11 3.11)"
     req=tests/requirements-2.19.txt
 fi
+if [[ $mode == target ]]; then
+    req="tests/requirements-target-$target.txt"
+    [[ -f "$req" ]] || { log "ERROR: $req does not exist"; exit 1; }
+    want_py="$(sed -n 's/^# python: *//p' "$req" | head -n1)"
+    py=""
+    # Target Pythons may be older than the controller's 3.11+ that candidates() lists.
+    for p in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$want_py".*/bin/python3 $(type -ap "python$want_py" 2>/dev/null || true); do
+        [[ -x "$p" && "$p" != */shims/* ]] && { py="$p"; break; }
+    done
+    if [[ -z "$py" ]]; then
+        py="$(pick 3.11 3.14)"
+        log "no Python $want_py found; using $py"
+    fi
+fi
 if [[ -z "${py:-}" ]]; then
     log "ERROR: no usable CPython (3.12+ or 3.11) found; install one (pyenv or Debian python3.11-venv)"
     exit 1
@@ -106,6 +124,10 @@ fi
 py_ver="$("$py" -c 'import sys; print(sys.version.split()[0])')"
 
 constraints="scripts/constraints-${mode}.txt"
+if [[ $mode == target ]]; then
+    constraints="$req"           # the target requirement files are full locks
+    export PIP_ONLY_BINARY=:all: # an old cryptography must never be built from source here
+fi
 want="$( { echo "$py $py_ver"; cat "$req" "$constraints" "$0" requirements.txt; } | sha256sum | cut -d' ' -f1)"
 stamp="$dir/.harness-stamp"
 
@@ -141,9 +163,14 @@ pip() {
     fi
     return "$rc"
 }
-pip install --quiet --upgrade "pip==26.3"
+# Target venvs keep their interpreter's own pip: pip 26 needs Python 3.10, targets start at 3.9.
+[[ $mode == target ]] || pip install --quiet --upgrade "pip==26.3"
 log "installing $req (constraints $constraints)"
 pip install --quiet -r "$req" -c "$constraints"
 pip check || { log "ERROR: pip check failed"; exit 1; }
 echo "$want" > "$stamp"
-log "ready in $((SECONDS - start)) s: Python $py_ver, ansible-core $("$dir/bin/python" -c 'import ansible; print(ansible.__version__)')"
+if [[ $mode == target ]]; then
+    log "ready in $((SECONDS - start)) s: Python $py_ver, cryptography $("$dir/bin/python" -c 'import cryptography; print(cryptography.__version__)')"
+else
+    log "ready in $((SECONDS - start)) s: Python $py_ver, ansible-core $("$dir/bin/python" -c 'import ansible; print(ansible.__version__)')"
+fi
