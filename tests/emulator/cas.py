@@ -31,6 +31,7 @@ ORDER_TYPES = ("payed", "domain_verify", "process", "verify_fail", "certificate"
 LIST_ORDER_TYPES = ("CPACK", "BUY", "UPLOAD", "CERT")
 FILE_URI = "/.well-known/pki-validation/fileauth.txt"
 DNS_LABEL = "_dnsauth"
+ORDER_LIST = "ListUserCertificateOrder"  # the list that setting list_lag makes trail writes
 EXPIRY_WARNING_MS = 30 * 86400 * 1000
 _ALNUM = string.ascii_lowercase + string.digits
 
@@ -138,6 +139,7 @@ class CasService:
                 record_value=_validation_token(), private_key=private_key, public_key=public_key,
             )
             self.state.orders[order.order_id] = order
+            self.state.record_list_change(caller.account_id, ORDER_LIST, order.order_id, None)
             if validate_type == "DNS" and self.state.settings.auto_dns_validation:
                 self._publish_own_record(order)
             return {"OrderId": order.order_id}
@@ -158,6 +160,13 @@ class CasService:
     def advance(self, order: Order) -> None:
         """Move an order along as the CA would: check validation, then issue after the delay."""
         settings = self.state.settings
+        if order.cancel_reads_left is not None:
+            # cancel_mode=async: this read still sees the order as it was; the next one, cancelled.
+            if order.cancel_reads_left > 0:
+                order.cancel_reads_left -= 1
+                return
+            self._cancel_now(order)
+            return
         if order.type == "domain_verify" and self._validation_passes(order):
             failing = {d.lower() for d in settings.verify_fail_domains}
             if order.domain in failing or domains.strip_wildcard(order.domain) in failing:
@@ -253,8 +262,9 @@ class CasService:
             if left <= 0:
                 return "EXPIRED"
             return "WILLEXPIRED" if left <= EXPIRY_WARNING_MS else "ISSUED"
-        return {"payed": "PAYED", "domain_verify": "CHECKING", "process": "CHECKING",
-                "verify_fail": "CHECKED_FAIL"}.get(order.type, "UNKNOWN")
+        if order.type == "domain_verify":
+            return self.state.settings.fresh_order_list_status
+        return {"payed": "PAYED", "process": "CHECKING", "verify_fail": "CHECKED_FAIL"}.get(order.type, "UNKNOWN")
 
     def list_user_certificate_order(self, caller: Caller, params: dict) -> dict:
         order_type = (params.get("OrderType") or "CPACK").upper()
@@ -271,13 +281,15 @@ class CasService:
                 orders = [o for o in self.state.orders.values() if o.account_id == caller.account_id]
                 for order in orders:
                     self.advance(order)
-                orders.sort(key=lambda o: o.order_id, reverse=True)
-                for order in orders:
-                    if keyword and keyword not in order.domain and keyword not in order.instance_id.lower():
+                current = {order.order_id: self._list_item(order) for order in orders}
+                shown = self.state.lagging_view(caller.account_id, ORDER_LIST, current)
+                for order_id in sorted(shown, reverse=True):
+                    item = shown[order_id]
+                    if keyword and keyword not in item["Domain"] and keyword not in item["InstanceId"].lower():
                         continue
-                    if status and self.list_status(order) != status:
+                    if status and item["Status"] != status:
                         continue
-                    items.append(self._list_item(order))
+                    items.append(item)
             start = (current_page - 1) * show_size
             return {"CertificateOrderList": items[start:start + show_size], "CurrentPage": current_page,
                     "ShowSize": show_size, "TotalCount": len(items)}
@@ -312,15 +324,24 @@ class CasService:
             self.advance(order)
             if order.type not in ("domain_verify", "process"):
                 raise order_state_error()
-            order.type = "payed"
-            order.process_since = None
+            if self.state.settings.cancel_mode == "async":
+                order.cancel_reads_left = 1
+            else:
+                self._cancel_now(order)
         return {}
+
+    def _cancel_now(self, order: Order) -> None:
+        self.state.record_list_change(order.account_id, ORDER_LIST, order.order_id, self._list_item(order))
+        order.type = "payed"
+        order.process_since = None
+        order.cancel_reads_left = None
 
     def delete_certificate_request(self, caller: Caller, params: dict) -> dict:
         with self.state.lock:
             order = self._own_order(caller, params)
             if order.type not in ("verify_fail", "payed"):
                 raise order_state_error()
+            self.state.record_list_change(order.account_id, ORDER_LIST, order.order_id, self._list_item(order))
             del self.state.orders[order.order_id]
             quota = self.state.quotas.get((order.account_id, order.product_code))
             # Deleted orders "do not consume quota" (API doc): give back what create took.

@@ -28,7 +28,8 @@ def test_demo_seed(emu):
                                  "verify_fail_domains": [], "validity_days": 90,
                                  "instance_validation_delay": 2.0, "instance_cancel_delay": 1.0,
                                  "instance_cancel_status": "normal", "instance_time_unit": "ms",
-                                 "client_token_honoured": False, "contact_limit": 100}
+                                 "client_token_honoured": False, "contact_limit": 100,
+                                 "fresh_order_list_status": "CHECKING", "list_lag": 0, "cancel_mode": "sync"}
 
 
 def test_reset_to_empty_and_back(emu):
