@@ -23,13 +23,15 @@ DEMO_SEQUENCE = ["DescribePackageState", "CreateCertificateRequest", "DescribeCe
 def cli_emulator(tmp_path_factory):
     """The emulator as a user starts it: its own process, found through emulator.json."""
     state_dir = tmp_path_factory.mktemp("emulator")
-    process = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--seed", "demo", "--state-dir",
-                                str(state_dir)], cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr_path = state_dir / "stderr.log"
+    with open(stderr_path, "wb") as stderr:  # a file, not a pipe: nobody reads it while tests run
+        process = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--seed", "demo", "--state-dir",
+                                    str(state_dir)], cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
     info_path = state_dir / "emulator.json"
     try:
         deadline = time.monotonic() + 30
         while not (info_path.exists() and info_path.stat().st_size):
-            assert process.poll() is None, process.stderr.read().decode()
+            assert process.poll() is None, stderr_path.read_text()
             assert time.monotonic() < deadline, "the emulator did not start within 30 s"
             time.sleep(0.05)
         info = json.loads(info_path.read_text())
