@@ -48,19 +48,13 @@ options:
     aliases: [role_name]
   region:
     description:
-      - Region of the account. Regions outside mainland China (not starting with C(cn-)) use the international
-        site's CAS endpoint C(cas.ap-southeast-1.aliyuncs.com); others use C(cas.aliyuncs.com).
-      - Alidns always uses C(alidns.aliyuncs.com).
-      - Environment fallbacks are E(ALIBABA_CLOUD_REGION_ID), E(ALICLOUD_REGION) and E(ALICLOUD_REGION_ID).
+      - Deprecated, and selects nothing. CAS and Alidns are global services on each site, so a region chooses no
+        endpoint; the CAS site is set with the C(site) option of the CAS modules. Setting it gives a deprecation warning,
+        and it will be removed in alicloud.cas 1.0.0.
+      - In alicloud.cas 0.1.0 a region outside mainland China chose the international CAS site, and the environment variables
+        E(ALIBABA_CLOUD_REGION_ID), E(ALICLOUD_REGION) and E(ALICLOUD_REGION_ID) set it. They are no longer read.
     type: str
     aliases: [region_id, alicloud_region]
-  endpoint:
-    description:
-      - Base URL of the API (scheme, host and optional port), overriding the one chosen from O(region).
-      - Without it, E(ALIBABA_CLOUD_CAS_ENDPOINT) applies to CAS modules and E(ALIBABA_CLOUD_DNS_ENDPOINT) to Alidns
-        modules. This is how tests reach an emulator.
-      - A bare host name means HTTPS.
-    type: str
   validate_certs:
     description:
       - Whether to verify the TLS certificate of the endpoint. Set to V(false) only for testing.
@@ -77,17 +71,58 @@ options:
     default: 30
 notes:
   - Secrets (O(access_key_secret), O(security_token)) never appear in results, diffs or error messages.
-  - Set the connection options once for every module of the collection with
-    C(module_defaults) and the action group C(group/alicloud.cas.cas).
+  - Set the connection options once per product with C(module_defaults) and the action groups
+    C(group/alicloud.cas.cas) (the CAS modules) and C(group/alicloud.cas.alidns) (M(alicloud.cas.dns_record)).
 requirements:
   - requests
 """
 
-    ATTRIBUTES = r"""
+    # The CAS modules' own options and action group.
+    CAS = r"""
+options:
+  cas_endpoint:
+    description:
+      - Base URL of the CAS API (scheme, host and optional port), overriding the host of O(site).
+      - Without it, E(ALIBABA_CLOUD_CAS_ENDPOINT) is used when set. This is how tests reach an emulator.
+      - A bare host name means HTTPS. A plain C(http://) URL to a host other than this one (loopback) gives a
+        warning, because the signed requests, the STS token and the answers then travel in clear text.
+      - The alias O(endpoint) is deprecated and will be removed in alicloud.cas 1.0.0.
+    type: str
+    aliases: [endpoint]
+  site:
+    description:
+      - The Alibaba Cloud site of the account. CAS answers on C(cas.aliyuncs.com) for China site accounts
+        (aliyun.com) and on C(cas.ap-southeast-1.aliyuncs.com) for international site accounts
+        (alibabacloud.com). A key used on the other site's host fails with C(InvalidAccessKeyId.NotFound).
+      - Ignored when O(cas_endpoint) or E(ALIBABA_CLOUD_CAS_ENDPOINT) is set.
+    type: str
+    choices: [china, international]
+    default: china
 attributes:
   action_group:
     description: Use C(group/alicloud.cas.cas) in C(module_defaults) to set defaults for this module.
     support: full
     membership:
       - alicloud.cas.cas
+"""
+
+    # The Alidns module's own options and action group.
+    ALIDNS = r"""
+options:
+  dns_endpoint:
+    description:
+      - Base URL of the Alidns API (scheme, host and optional port). Default is C(alidns.aliyuncs.com), the host of
+        both sites.
+      - Without it, E(ALIBABA_CLOUD_DNS_ENDPOINT) is used when set. This is how tests reach an emulator.
+      - A bare host name means HTTPS. A plain C(http://) URL to a host other than this one (loopback) gives a
+        warning, because the signed requests and the STS token then travel in clear text.
+      - The alias O(endpoint) is deprecated and will be removed in alicloud.cas 1.0.0.
+    type: str
+    aliases: [endpoint]
+attributes:
+  action_group:
+    description: Use C(group/alicloud.cas.alidns) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - alicloud.cas.alidns
 """

@@ -12,10 +12,15 @@ from __future__ import annotations
 import os
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import resolve_credentials
-from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlicloudCasError, ConfigurationError, scrub
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
+    AlicloudCasError,
+    ConfigurationError,
+    scrub,
+    secret_forms,
+)
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import (
     ALIDNS_VERSION,
     CAS_VERSION,
@@ -28,14 +33,9 @@ from ansible_collections.alicloud.cas.plugins.module_utils._transport import (
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient
 from ansible_collections.alicloud.cas.plugins.module_utils._alidns import AlidnsClient
 
-CONNECTION_OPTIONS = (
-    "access_key_id", "access_key_secret", "security_token", "profile", "credentials_file",
-    "ecs_role_name", "region", "endpoint", "validate_certs", "ca_path", "timeout",
-)
-
 
 def connection_argument_spec():
-    """Options every module shares; documented by the alicloud.cas.connection fragment."""
+    """Options every API module shares; documented by the alicloud.cas.connection fragment."""
     return dict(
         access_key_id=dict(type="str", aliases=["alicloud_access_key", "access_key"], no_log=True),
         access_key_secret=dict(type="str", aliases=["alicloud_secret_key", "secret_key"], no_log=True),
@@ -43,25 +43,52 @@ def connection_argument_spec():
         profile=dict(type="str"),
         credentials_file=dict(type="path"),
         ecs_role_name=dict(type="str", aliases=["role_name"]),
-        region=dict(type="str", aliases=["region_id", "alicloud_region"],
-                    fallback=(env_fallback, ["ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION", "ALICLOUD_REGION_ID"])),
-        endpoint=dict(type="str"),
+        # No environment fallback: the region selects nothing, and ALICLOUD_REGION exported
+        # for other tools must not raise the deprecation on every task.
+        region=dict(type="str", aliases=["region_id", "alicloud_region"]),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
         timeout=dict(type="int", default=30),
     )
 
 
-class AlicloudModule:
-    """An AnsibleModule with the shared options, that builds API clients on demand."""
+def _endpoint_option():
+    # ``endpoint`` was one option for both products, so a value set for a group reached the
+    # other product too. Each module now calls one product only, where the old name is
+    # unambiguous, but the product's own name says which API it points to.
+    return dict(type="str", aliases=["endpoint"],
+                deprecated_aliases=[dict(name="endpoint", version="1.0.0", collection_name="alicloud.cas")])
 
-    def __init__(self, argument_spec, supports_check_mode=True, **kwargs):
+
+# The options of each product's modules, documented by the alicloud.cas.connection.cas and
+# alicloud.cas.connection.alidns fragments.
+API_ARGUMENT_SPECS = {
+    "cas": dict(
+        cas_endpoint=_endpoint_option(),
+        site=dict(type="str", choices=["china", "international"], default="china"),
+    ),
+    "alidns": dict(dns_endpoint=_endpoint_option()),
+}
+
+
+class AlicloudModule:
+    """An AnsibleModule with the shared options and those of ``api`` (``cas`` or ``alidns``),
+    that builds that API's client on demand."""
+
+    def __init__(self, argument_spec, api, supports_check_mode=True, **kwargs):
         spec = connection_argument_spec()
+        spec.update(API_ARGUMENT_SPECS[api])
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         self._session = None
+        if self.params["region"]:
+            self.module.deprecate(
+                "The region option selects nothing: CAS and Alidns are global services on each site, and"
+                " the CAS site is chosen by the site option (china or international), no longer guessed"
+                " from the region. Remove region; an international-site account sets site=international.",
+                version="1.0.0", collection_name="alicloud.cas")
 
     @property
     def params(self):
@@ -80,20 +107,37 @@ class AlicloudModule:
         if params["timeout"] <= 0:
             raise ConfigurationError("timeout must be a positive number of seconds, got %d." % params["timeout"], "timeout")
         credentials = resolve_credentials(params)
+        self.hide_secrets(credentials)
         verify = params["ca_path"] or params["validate_certs"]
         if params["ca_path"] and not os.path.isfile(params["ca_path"]):
             raise ConfigurationError("ca_path %s is not a readable file; give a PEM CA bundle." % params["ca_path"], "ca_path")
         if verify is False:
             _silence_insecure_warning()
-        rpc = RpcClient(endpoint, version, credentials, session=self._session, timeout=params["timeout"], verify=verify)
+        warning = endpoint.cleartext_warning()
+        if warning:
+            self.module.warn(warning)
+        rpc = RpcClient(endpoint.url, version, credentials, session=self._session, timeout=params["timeout"], verify=verify)
         self._session = rpc.session  # one connection pool per module run, shared by both products
         return rpc
 
+    def hide_secrets(self, credentials):
+        """Keep the secrets of resolved credentials out of everything the module returns.
+
+        Only options marked no_log are hidden by Ansible itself; credentials from the
+        environment, a profile or the metadata service are not options. Every encoding is
+        listed because a server may quote a request (the token is URL-encoded twice in a
+        V2 string to sign).
+        """
+        for secret in (credentials.access_key_secret, credentials.security_token):
+            if secret:
+                self.module.no_log_values.update(secret_forms(secret))
+
     def cas(self):
-        return CasClient(self._rpc(cas_endpoint(self.params["endpoint"], self.params["region"], os.environ), CAS_VERSION))
+        return CasClient(self._rpc(cas_endpoint(self.params["cas_endpoint"], self.params["site"], os.environ),
+                                   CAS_VERSION))
 
     def alidns(self):
-        return AlidnsClient(self._rpc(alidns_endpoint(self.params["endpoint"], os.environ), ALIDNS_VERSION))
+        return AlidnsClient(self._rpc(alidns_endpoint(self.params["dns_endpoint"], os.environ), ALIDNS_VERSION))
 
     def run(self, logic):
         """Run ``logic(self)`` and exit with its result dict; the only place errors become fail_json.

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import platform
 import random
 import re
@@ -39,6 +40,9 @@ CAS_VERSION = "2020-04-07"
 ALIDNS_VERSION = "2015-01-09"
 CAS_HOST = "cas.aliyuncs.com"
 CAS_INTERNATIONAL_HOST = "cas.ap-southeast-1.aliyuncs.com"
+# The site is the account's, not a region's: an international-site account uses its host
+# whatever region it works in, so it is asked for rather than guessed.
+CAS_SITE_HOSTS = {"china": CAS_HOST, "international": CAS_INTERNATIONAL_HOST}
 ALIDNS_HOST = "alidns.aliyuncs.com"
 CAS_ENDPOINT_ENV = "ALIBABA_CLOUD_CAS_ENDPOINT"
 DNS_ENDPOINT_ENV = "ALIBABA_CLOUD_DNS_ENDPOINT"
@@ -76,25 +80,59 @@ def normalize_endpoint(endpoint, option="endpoint"):
     return "%s://%s" % (scheme.lower(), rest)
 
 
-def cas_endpoint(endpoint=None, region=None, environ=None):
-    """The CAS base URL: the option, then the environment, then the site of the region."""
-    environ = environ or {}
-    if endpoint:
-        return normalize_endpoint(endpoint)
-    if environ.get(CAS_ENDPOINT_ENV):
-        return normalize_endpoint(environ[CAS_ENDPOINT_ENV], option=CAS_ENDPOINT_ENV)
-    if region and not region.startswith("cn-"):
-        return "https://" + CAS_INTERNATIONAL_HOST
-    return "https://" + CAS_HOST
+class Endpoint:
+    """A normalised base URL and the setting it came from (None for the built-in default)."""
+
+    def __init__(self, url, setting=None):
+        self.url = url
+        self.setting = setting
+
+    def __repr__(self):
+        return "Endpoint(%r, %r)" % (self.url, self.setting)
+
+    def cleartext_warning(self):
+        """Why this endpoint is unsafe, for a module warning, or None.
+
+        Plain HTTP to another host carries every signed request, the STS token with it, and
+        every answer (private keys included) readable by anyone on the path. Loopback stays
+        silent: that is an emulator or a local TLS-terminating proxy.
+        """
+        scheme, host = self.url.split("://", 1)
+        if scheme != "http" or _is_loopback(host):
+            return None
+        return ("%s is %s: plain HTTP sends the signed requests, any STS security token and the"
+                " answers (private keys included) in clear text. Use an https:// endpoint."
+                % (self.setting, self.url))
+
+
+def _is_loopback(netloc):
+    host = netloc.rsplit("]", 1)[0].lstrip("[") if netloc.startswith("[") else netloc.rsplit(":", 1)[0]
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _endpoint(value, option, environ, env_name, default_url):
+    if value:
+        return Endpoint(normalize_endpoint(value, option=option), option)
+    if (environ or {}).get(env_name):
+        return Endpoint(normalize_endpoint(environ[env_name], option=env_name), env_name)
+    return Endpoint(default_url)
+
+
+def cas_endpoint(endpoint=None, site="china", environ=None):
+    """The CAS endpoint: the option, then ALIBABA_CLOUD_CAS_ENDPOINT, then the site's host."""
+    if site not in CAS_SITE_HOSTS:
+        raise ConfigurationError("site must be one of %s, got %r." % (", ".join(CAS_SITE_HOSTS), site), "site")
+    return _endpoint(endpoint, "cas_endpoint", environ, CAS_ENDPOINT_ENV, "https://" + CAS_SITE_HOSTS[site])
 
 
 def alidns_endpoint(endpoint=None, environ=None):
-    environ = environ or {}
-    if endpoint:
-        return normalize_endpoint(endpoint)
-    if environ.get(DNS_ENDPOINT_ENV):
-        return normalize_endpoint(environ[DNS_ENDPOINT_ENV], option=DNS_ENDPOINT_ENV)
-    return "https://" + ALIDNS_HOST
+    """The Alidns endpoint: the option, then ALIBABA_CLOUD_DNS_ENDPOINT, then the one host of both sites."""
+    return _endpoint(endpoint, "dns_endpoint", environ, DNS_ENDPOINT_ENV, "https://" + ALIDNS_HOST)
 
 
 class RetryPolicy:

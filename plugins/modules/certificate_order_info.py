@@ -41,7 +41,7 @@ options:
     default: CPACK
 extends_documentation_fragment:
   - alicloud.cas.connection
-  - alicloud.cas.connection.attributes
+  - alicloud.cas.connection.cas
   - ansible.builtin.action_common_attributes
   - alicloud.cas.info_module
 seealso:
@@ -171,6 +171,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._module import Aliclo
 
 def main():
     module = AlicloudModule(
+        api="cas",
         argument_spec=dict(
             domain=dict(type="str"),
             keyword=dict(type="str", no_log=False),

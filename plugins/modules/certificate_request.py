@@ -100,7 +100,7 @@ options:
     default: 30
 extends_documentation_fragment:
   - alicloud.cas.connection
-  - alicloud.cas.connection.attributes
+  - alicloud.cas.connection.cas
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -131,7 +131,7 @@ EXAMPLES = r"""
     group/alicloud.cas.cas:
       access_key_id: "{{ alicloud_access_key_id }}"
       access_key_secret: "{{ alicloud_access_key_secret }}"
-      region: cn-hangzhou
+      site: china  # international for an alibabacloud.com account
   block:
     - name: Make sure a certificate for www.example.com is requested
       alicloud.cas.certificate_request:
@@ -331,6 +331,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._validation import DV
 
 def main():
     module = AlicloudModule(
+        api="cas",
         argument_spec=dict(
             domain=dict(type="str", required=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),

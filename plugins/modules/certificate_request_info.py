@@ -72,7 +72,7 @@ options:
     default: false
 extends_documentation_fragment:
   - alicloud.cas.connection
-  - alicloud.cas.connection.attributes
+  - alicloud.cas.connection.cas
   - ansible.builtin.action_common_attributes
   - alicloud.cas.info_module
 seealso:
@@ -219,6 +219,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._module import Aliclo
 
 def main():
     module = AlicloudModule(
+        api="cas",
         argument_spec=dict(
             order_id=dict(type="int"),
             domain=dict(type="str"),

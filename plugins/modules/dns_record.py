@@ -22,7 +22,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - alicloud.cas.connection
-  - alicloud.cas.connection.attributes
+  - alicloud.cas.connection.alidns
 attributes:
   check_mode:
     support: full
@@ -124,7 +124,7 @@ seealso:
 EXAMPLES = r"""
 - name: Manage DNS records with one set of connection options
   module_defaults:
-    group/alicloud.cas.cas:
+    group/alicloud.cas.alidns:
       access_key_id: "{{ alicloud_access_key_id }}"
       access_key_secret: "{{ alicloud_access_key_secret }}"
   block:
@@ -257,6 +257,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._module import Aliclo
 
 def main():
     module = AlicloudModule(
+        api="alidns",
         argument_spec=dict(
             record=dict(type="str"),
             zone=dict(type="str"),

@@ -40,7 +40,7 @@ options:
       - cfca-ev-w-advanced
 extends_documentation_fragment:
   - alicloud.cas.connection
-  - alicloud.cas.connection.attributes
+  - alicloud.cas.connection.cas
   - ansible.builtin.action_common_attributes
   - alicloud.cas.info_module
 seealso:
@@ -117,6 +117,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._validation import PA
 
 def main():
     module = AlicloudModule(
+        api="cas",
         argument_spec=dict(
             product_codes=dict(type="list", elements="str", choices=list(PACKAGE_PRODUCT_CODES)),
         ),

@@ -9,7 +9,6 @@ from ansible_collections.alicloud.cas.plugins.module_utils._credentials import C
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlibabaCloudError,
     CertificateVerificationError,
-    ConfigurationError,
     NetworkError,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._signer import sign_rpc
@@ -245,29 +244,3 @@ def test_tls_failure_explains_ca_path_and_is_not_retried():
     with pytest.raises(CertificateVerificationError, match="Pass ca_path"):
         rpc.call("X")
     assert len(session.urls) == 1
-
-
-@pytest.mark.parametrize("region, expected", [
-    (None, "https://cas.aliyuncs.com"), ("cn-hangzhou", "https://cas.aliyuncs.com"),
-    ("ap-southeast-1", "https://cas.ap-southeast-1.aliyuncs.com"),
-    ("eu-central-1", "https://cas.ap-southeast-1.aliyuncs.com"),
-])
-def test_cas_endpoint_by_region(region, expected):
-    assert _transport.cas_endpoint(region=region, environ={}) == expected
-
-
-def test_endpoint_option_beats_environment_and_keeps_port():
-    env = {"ALIBABA_CLOUD_CAS_ENDPOINT": "https://127.0.0.1:9/", "ALIBABA_CLOUD_DNS_ENDPOINT": "http://127.0.0.1:8"}
-    assert _transport.cas_endpoint(None, "cn-hangzhou", env) == "https://127.0.0.1:9"
-    assert _transport.cas_endpoint("https://127.0.0.1:7", None, env) == "https://127.0.0.1:7"
-    assert _transport.alidns_endpoint(None, env) == "http://127.0.0.1:8"
-    assert _transport.alidns_endpoint(None, {}) == "https://alidns.aliyuncs.com"
-    assert _transport.alidns_endpoint("alidns.example", {}) == "https://alidns.example"
-
-
-@pytest.mark.parametrize("bad", ["ftp://cas.aliyuncs.com", "https://cas.aliyuncs.com/path", "https://u@host",
-                                 "https://host/?q=1"])
-def test_bad_endpoint_names_the_option(bad):
-    with pytest.raises(ConfigurationError) as raised:
-        _transport.cas_endpoint(bad)
-    assert raised.value.option == "endpoint" and "endpoint" in str(raised.value)
