@@ -43,7 +43,7 @@ PHASE_MEANINGS = {
 }
 ISSUED_CERTIFICATE_STATUSES = ("issued", "willExpire")
 FAILED_CERTIFICATE_STATUSES = ("revoked", "expired")
-FAILED_INSTANCE_STATUSES = ("expired", "refund", "closed")
+GONE_INSTANCE_STATUSES = ("refund", "closed")
 
 
 def iso_from_epoch(value):
@@ -150,9 +150,11 @@ def instance_phase(body, detailed=True):
         if detailed and not body.get("DomainValidationList"):
             return "reviewing"
         return "validating"
+    if status in GONE_INSTANCE_STATUSES:  # whatever the instance held is gone with it
+        return "failed"
     if certificate_status in ISSUED_CERTIFICATE_STATUSES:
-        return "issued"
-    if certificate_status in FAILED_CERTIFICATE_STATUSES or status in FAILED_INSTANCE_STATUSES:
+        return "issued"  # even on an expired subscription: the certificate runs to its own end
+    if certificate_status in FAILED_CERTIFICATE_STATUSES or status == "expired":
         return "failed"
     if status == "inactive":
         return "inactive"

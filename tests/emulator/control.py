@@ -12,6 +12,7 @@ from .state import AccessKey, Quota, Settings
 
 PREFIX = "/__emulator__/"
 _ORDER_PATH = re.compile(r"^orders/(\d+)/(expire|state)$")
+_INSTANCE_STATE_PATH = re.compile(r"^instances/([^/]+)/state$")
 
 
 class ControlError(Exception):
@@ -81,6 +82,9 @@ class ControlApi:
             body = json.loads(raw_body) if raw_body.strip() else {}
             if not isinstance(body, dict):
                 raise ControlError(400, "the request body must be a JSON object")
+            instance_match = _INSTANCE_STATE_PATH.match(route)
+            if instance_match and method == "POST":
+                return 200, self.set_instance_state(instance_match.group(1), body)
             match = _ORDER_PATH.match(route)
             if match and method == "POST":
                 order_id, verb = int(match.group(1)), match.group(2)
@@ -249,6 +253,18 @@ class ControlApi:
             raise ControlError(400, f"unknown field(s): {', '.join(sorted(unknown))}")
         instance = self.core.instances.add_instance(str(account_id), **{k: body[k] for k in fields if k in body})
         with self.state.lock:
+            return {"ok": True, "instance": self.core.instances.control_view(instance)}
+
+    def set_instance_state(self, instance_id: str, body: dict) -> dict:
+        unknown = set(body) - {"status", "revoked", "end"}
+        if unknown:
+            raise ControlError(400, f"unknown field(s): {', '.join(sorted(unknown))}")
+        with self.state.lock:
+            instance = self.state.instances.get(instance_id)
+            if instance is None:
+                raise ControlError(404, f"instance {instance_id} not found")
+            self.core.instances.advance(instance)
+            self.core.instances.force_state(instance, **body)
             return {"ok": True, "instance": self.core.instances.control_view(instance)}
 
     # --- orders -------------------------------------------------------------------------------

@@ -90,3 +90,7 @@ class EmulatorControl:
         """Seed a V2.0 instance; ``fields``: start, end, status, update_protection, instance_id, counts."""
         return self._post("instances", account_id=account_id, instance_type=instance_type, spec=spec,
                           **fields)["instance"]
+
+    def set_instance_state(self, instance_id: str, **fields) -> dict:
+        """Force ``status`` (inactive, normal, refund, closed), ``revoked`` or a new ``end``."""
+        return self._post(f"instances/{instance_id}/state", **fields)["instance"]

@@ -84,6 +84,7 @@ class Instance:
     cancel_requested_at: float | None = None
     validations: list[Validation] = dataclasses.field(default_factory=list)
     certificate_id: int | None = None
+    certificate_revoked: bool = False
 
 
 @dataclasses.dataclass
@@ -200,6 +201,22 @@ class InstanceService:
             self.state.instances[instance.instance_id] = instance
             return instance
 
+    def force_state(self, instance: Instance, status: str | None = None, revoked: bool | None = None,
+                    end=None) -> None:
+        """Control API: what only the console, the CA or time can do (refund, close, revoke, expire)."""
+        if status is not None:
+            if status not in ("inactive", "normal", "refund", "closed"):
+                raise ValueError("status must be inactive, normal, refund or closed")
+            instance.status = status
+            instance.validations = []
+            instance.applied_at = instance.validated_at = instance.cancel_requested_at = None
+        if revoked is not None:
+            if instance.certificate_id is None:
+                raise ValueError("the instance has no certificate to revoke")
+            instance.certificate_revoked = bool(revoked)
+        if end is not None:
+            instance.end = parse_time(end, instance.end)
+
     # --- time ---------------------------------------------------------------------------------
     def stamp(self, seconds: float | None) -> int | None:
         """A time as the API renders it: milliseconds or seconds per ``instance_time_unit``."""
@@ -260,6 +277,7 @@ class InstanceService:
             algorithm=algorithm)
         self.state.instance_certificates[certificate.certificate_id] = certificate
         instance.certificate_id = certificate.certificate_id
+        instance.certificate_revoked = False
         instance.status = "normal"
         instance.validations = []
         instance.applied_at = instance.validated_at = None
@@ -276,6 +294,8 @@ class InstanceService:
         certificate = self.state.instance_certificates.get(instance.certificate_id)
         if certificate is None:
             return ""
+        if instance.certificate_revoked:
+            return "revoked"
         left = _not_after(certificate.leaf).timestamp() - time.time()
         if left <= 0:
             return "expired"

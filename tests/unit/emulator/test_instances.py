@@ -509,3 +509,26 @@ def test_state_shows_validations_before_the_api_does(v2, api):
     assert "DomainValidationList" not in detail(api, instance_id)
     (seen,) = [i for i in v2.control.state()["instances"] if i["instance_id"] == instance_id]
     assert seen["status"] == "pending" and seen["validations"][0]["key"] == "_dnsauth.www"
+
+
+# --- forced states (control API) ---------------------------------------------------------------
+def test_control_revokes_refunds_and_moves_the_end(v2, api):
+    issued = issue(api, inactive(api))
+    instance_id = issued["InstanceId"]
+    v2.control.set_instance_state(instance_id, end=time.time() + 10 * 86400)
+    assert detail(api, instance_id)["Status"] == "willExpire"
+    v2.control.set_instance_state(instance_id, revoked=True)
+    assert detail(api, instance_id)["CertificateStatus"] == "revoked"
+    v2.control.set_instance_state(instance_id, status="refund")
+    assert detail(api, instance_id)["Status"] == "refund"
+
+
+@pytest.mark.parametrize("path, body, status", [
+    ("instances/cas-cn-nonexistent/state", {"status": "refund"}, 404),
+    ("instances/{id}/state", {"revoked": True}, 400),  # nothing issued yet
+    ("instances/{id}/state", {"status": "pending"}, 400),
+    ("instances/{id}/state", {"colour": "red"}, 400),
+])
+def test_control_refuses_bad_instance_states(v2, api, path, body, status):
+    url = f"{v2.control_url}/{path.format(id=inactive(api))}"
+    assert v2.control._session.post(url, json=body, verify=v2.ca_path, timeout=10).status_code == status

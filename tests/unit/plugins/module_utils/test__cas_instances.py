@@ -101,6 +101,8 @@ RECORDS = [{"Domain": "www.example.com", "RootDomain": "example.com", "Validatio
     ({"Status": "normal", "CertificateStatus": "revoked"}, True, "failed"),
     ({"Status": "normal", "CertificateStatus": "expired"}, True, "failed"),
     ({"Status": "refund"}, True, "failed"),
+    ({"Status": "refund", "CertificateStatus": "issued"}, True, "failed"),
+    ({"Status": "closed", "CertificateStatus": "willExpire"}, True, "failed"),
     ({"Status": "closed"}, True, "failed"),
     ({"Status": "expired"}, True, "failed"),
     ({"Status": "normal"}, True, "withdrawn"),
@@ -352,8 +354,9 @@ def publish(emu, validations):
         emu.control.add_record(ACCOUNT, zone, rr, item["record_type"], item["value"])
 
 
-@pytest.mark.parametrize("signature_version", ["v2", "v3"])
-def test_issue_on_a_test_instance_end_to_end(v2, signature_version):
+@pytest.mark.parametrize("signature_version, unit", [("v2", "ms"), ("v3", "ms"), ("v2", "s")])
+def test_issue_on_a_test_instance_end_to_end(v2, signature_version, unit):
+    v2.control.settings(instance_time_unit=unit)
     cas = client(v2, signature_version)
     (instance,) = [i for i in cas.list_instances(status="inactive", instance_type="TEST")][:1]
     assert instance["phase"] == "inactive" and instance["instance_end_time"].endswith("Z")
@@ -399,21 +402,26 @@ def test_update_protection_against_the_emulator(v2):
     assert [c["error_code"] for c in updates] == ["InvalidStatus.UpdateProtection"] * 2 + [None]
 
 
-def test_a_lost_apply_is_adopted_not_sent_twice(v2):
+@pytest.mark.parametrize("honoured", [True, False])
+def test_a_lost_apply_is_adopted_not_sent_twice(v2, honoured):
+    v2.control.settings(client_token_honoured=honoured)
     cas = client(v2)
     contact_id = cas.create_contact("Ops", "13800000078")
     instance_id = cas.list_instances(status="inactive", instance_type="TEST")[0]["instance_id"]
     cas.update(instance_id, domains=["www.example.com"], contact_ids=[contact_id])
     v2.control.set_faults(lose_response={"count": 1, "actions": ["ApplyCertificate"]})
-    assert cas.apply(instance_id) == {"adopted": True}
+    assert cas.apply(instance_id, client_token=new_client_token("ApplyCertificate")) == {"adopted": True}
     assert len([c for c in v2.control.calls() if c["action"] == "ApplyCertificate"]) == 1
     assert cas.instance(instance_id)["status"] == "pending"
 
 
-def test_a_lost_create_contact_is_adopted_not_created_twice(v2):
+@pytest.mark.parametrize("honoured", [True, False])
+def test_a_lost_create_contact_is_adopted_not_created_twice(v2, honoured):
+    v2.control.settings(client_token_honoured=honoured)
     cas = client(v2)
     v2.control.set_faults(lose_response={"count": 1, "actions": ["CreateContact"]})
-    contact_id = cas.create_contact("Ops", "13800000078", "ops@example.com")
+    contact_id = cas.create_contact("Ops", "13800000078", "ops@example.com",
+                                    client_token=new_client_token("CreateContact"))
     assert [c["contact_id"] for c in cas.contacts()] == [contact_id]
     assert len([c for c in v2.control.calls() if c["action"] == "CreateContact"]) == 1
 
@@ -471,3 +479,19 @@ def test_reviewing_then_issued(v2):
     assert cas.instance(instance_id)["phase"] == "reviewing"
     time.sleep(0.35)
     assert cas.instance(instance_id)["phase"] == "issued"
+
+
+@pytest.mark.parametrize("change, phase", [({"revoked": True}, "failed"), ({"status": "refund"}, "failed"),
+                                           ({"end": 1}, "issued")])
+def test_failed_and_expired_instances(v2, change, phase):
+    cas = client(v2)
+    contact_id = cas.create_contact("Ops", "13800000078")
+    instance_id = cas.list_instances(status="inactive", instance_type="TEST")[0]["instance_id"]
+    cas.update(instance_id, domains=["www.example.com"], contact_ids=[contact_id])
+    cas.apply(instance_id)
+    publish(v2, cas.instance(instance_id)["validations"])
+    v2.control.set_instance_state(instance_id, **change)
+    found = cas.instance(instance_id)
+    assert found["phase"] == phase
+    if "end" in change:  # the subscription ended; the certificate itself is still valid
+        assert (found["status"], found["certificate_status"]) == ("expired", "issued")
