@@ -50,7 +50,7 @@ def run(keep=False):
     with Emulator(tls=True, seed="demo") as emu:
         variables = _common.write_json(workdir, "vars.json", _common.role_vars(emu, cert_dir, [DOMAIN]))
         connection = {"access_key_id": _common.KEY, "access_key_secret": _common.SECRET,
-                      "endpoint": emu.base_url, "ca_path": emu.ca_path}
+                      "cas_endpoint": emu.base_url, "ca_path": emu.ca_path}
 
         def measure(name, action):
             emu.control.clear_calls()

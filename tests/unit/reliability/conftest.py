@@ -23,6 +23,6 @@ def ansible(tmp_path):
 
 @pytest.fixture
 def connection(emu):
-    """Connection options of every module for the emulator with the demo key."""
+    """Connection options of the CAS modules for the emulator with the demo key."""
     return {"access_key_id": DEMO_KEY, "access_key_secret": DEMO_SECRET,
-            "endpoint": emu.base_url, "ca_path": emu.ca_path}
+            "cas_endpoint": emu.base_url, "ca_path": emu.ca_path}

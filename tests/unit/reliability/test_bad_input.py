@@ -34,10 +34,14 @@ def _csr(common_name, bits):
 
 
 def module_cases(emu, connection):
-    """case id -> (module, arguments, option the message must name)."""
+    """case id -> (module, arguments, option the message must name).
+
+    ``connection`` holds the CAS modules' options; dns_record gets them with its own endpoint option.
+    """
     no_creds = {k: v for k, v in connection.items() if k not in ("access_key_id", "access_key_secret")}
     request = dict(connection, domain="www.example.com", **CONTACT)
-    record = dict(connection, record="_dnsauth.www.example.com", type="TXT", values=["token"])
+    dns_connection = {("dns_endpoint" if k == "cas_endpoint" else k): v for k, v in connection.items()}
+    record = dict(dns_connection, record="_dnsauth.www.example.com", type="TXT", values=["token"])
     return {
         # certificate_request: domains, wildcards, product codes, contacts, CSRs
         "request domain with a space": ("certificate_request", dict(request, domain="exa mple.com"), "domain"),
@@ -82,8 +86,10 @@ def module_cases(emu, connection):
         "STS token without access key": ("package_info", dict(no_creds, security_token="CAIS-token"),
                                          "security_token"),
         "endpoint with ftp scheme": ("certificate_request", dict(
-            request, endpoint=emu.base_url.replace("https://", "ftp://")), "endpoint"),
-        "endpoint with a path": ("certificate_request", dict(request, endpoint=emu.base_url + "/api"), "endpoint"),
+            request, cas_endpoint=emu.base_url.replace("https://", "ftp://")), "cas_endpoint"),
+        "endpoint with a path": ("certificate_request", dict(request, cas_endpoint=emu.base_url + "/api"),
+                                 "cas_endpoint"),
+        "DNS endpoint with a path": ("dns_record", dict(record, dns_endpoint=emu.base_url + "/api"), "dns_endpoint"),
         "timeout of zero": ("certificate_request", dict(request, timeout=0), "timeout"),
         "ca_path that does not exist": ("certificate_request", dict(request, ca_path="/nonexistent/ca.pem"), "ca_path"),
         # dns_record: TTLs, record values, names, types
@@ -125,7 +131,7 @@ def role_cases(emu):
         "role phone malformed": ({"dv_certificate_phone": "call me"}, "phone"),
         "role FILE validation without webroot": ({"dv_certificate_validate_type": "FILE"}, "webroot"),
         "role CAS endpoint with ftp scheme": ({"dv_certificate_cas_endpoint": emu.base_url.replace("https", "ftp")},
-                                              "endpoint"),
+                                              "cas_endpoint"),
         "role DNS TTL of zero": ({"dv_certificate_dns_ttl": 0}, "ttl"),
     }
 
@@ -156,7 +162,7 @@ def _case_ids():
         base_url = "https://127.0.0.1:1"
         ca_path = None
     fake = _Emu()
-    return list(module_cases(fake, {"access_key_id": "", "access_key_secret": "", "endpoint": "", "ca_path": ""})) + \
+    return list(module_cases(fake, {"access_key_id": "", "access_key_secret": "", "cas_endpoint": "", "ca_path": ""})) + \
         list(role_cases(fake))
 
 
@@ -167,7 +173,7 @@ def outcome(emu, tmp_path_factory):
     emu.control.reset("demo")
     ansible = AnsibleRunner(tmp_path_factory.mktemp("bad-input"))
     connection = {"access_key_id": DEMO_KEY, "access_key_secret": DEMO_SECRET,
-                  "endpoint": emu.base_url, "ca_path": emu.ca_path}
+                  "cas_endpoint": emu.base_url, "ca_path": emu.ca_path}
     modules = module_cases(emu, connection)
     roles = role_cases(emu)
     results_dir = os.path.join(ansible.workdir, "results")

@@ -20,7 +20,7 @@ def results(emu, tmp_path_factory):
     emu.control.reset("demo")
     ansible = AnsibleRunner(tmp_path_factory.mktemp("tls"))
     connection = {"access_key_id": DEMO_KEY, "access_key_secret": DEMO_SECRET,
-                  "endpoint": emu.base_url, "ca_path": emu.ca_path}
+                  "cas_endpoint": emu.base_url, "ca_path": emu.ca_path}
     plain = {k: v for k, v in connection.items() if k != "ca_path"}
     wrong_ca = os.path.join(ansible.workdir, "wrong-ca.pem")
     with open(wrong_ca, "w", encoding="ascii") as handle:
