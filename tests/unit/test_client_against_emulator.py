@@ -3,6 +3,8 @@ valid signature, and each documented gateway error when a credential or signatur
 """
 
 import datetime
+import json
+import urllib.parse
 
 import pytest
 import requests
@@ -100,7 +102,18 @@ def gateway_error(emu, credentials=None, **query_overrides):
 def test_wrong_secret_is_signature_does_not_match(emu):
     err = gateway_error(emu, Credentials(KEY, "wrong-secret"))
     assert (err.code, err.http_status) == ("SignatureDoesNotMatch", 400)
-    assert "check access_key_secret" in str(err) and "wrong-secret" not in str(err)
+    assert "check access_key_secret" in str(err)
+
+
+def test_sts_token_quoted_by_signature_does_not_match_is_removed(emu):
+    """The gateway echoes its string to sign, the token URL-encoded twice in it."""
+    token = "CAIS+live/token9XvB3mK7wR2tY8pL5nD1sF4gH6jJ0=="
+    emu.control.add_sts(ACCOUNT, "STS.Quoted", "sts-secret", token, expired=False)
+    err = gateway_error(emu, Credentials("STS.Quoted", "wrong-secret", token))
+    assert err.code == "SignatureDoesNotMatch" and "string to sign is: <removed" in err.message
+    once = urllib.parse.quote(token, safe="")
+    text = str(err) + json.dumps(err.to_result())
+    assert [form for form in (token, once, urllib.parse.quote(once, safe="")) if form in text] == []
 
 
 def test_unknown_key(emu):

@@ -1,6 +1,12 @@
-"""Secrets: a role run at -vvvv with STS credentials never shows the access key secret, the
-STS token or the private key, in the output, in the Ansible log, or in any file it leaves
-behind other than the key file, which has mode 0600."""
+"""Secrets: the STS token and the access key secret never show, in any encoding, in a module
+result, in the output of ansible-playbook -vvvv, in the Ansible log, or in any file a run
+leaves behind (the key file, mode 0600, aside).
+
+The token is really sent, so each test can fail: with a wrong secret the gateway answers
+SignatureDoesNotMatch and quotes its string to sign, in which the token is URL-encoded
+twice, exactly as Alibaba Cloud's gateway does. The token comes once from the module
+options and once from the environment (ALIBABA_CLOUD_SECURITY_TOKEN), which Ansible's
+no_log does not know about."""
 
 import json
 import os
@@ -15,14 +21,17 @@ pytestmark = pytest.mark.slow
 
 STS_KEY = "STS.NUgYrLnoC37mZZCNnAbez1"
 STS_SECRET = "StsSecretZr8pW3kQ9xLm2VbT6nY4cA"
+WRONG_SECRET = "WrongSecretQ4vN8mK2xT7pL9wR3bZ"
 # Real STS tokens are base64 with + / =; they must not leak in URL-encoded form either.
 STS_TOKEN = "CAIS+token/Zq9XvB3mK7wR2tY8pL5nD1sF4gH6jJ0=="
 DOMAIN = "secret.example.com"
 
 
 def _forms(secret):
-    """Spellings under which a secret could leak: as is, URL-encoded, JSON-escaped."""
-    forms = {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret),
+    """Spellings under which a secret could leak: as is, URL-encoded once (%20 or +) and
+    twice (the gateway's string to sign), JSON-escaped."""
+    once = urllib.parse.quote(secret, safe="")
+    forms = {secret, once, urllib.parse.quote(once, safe=""), urllib.parse.quote_plus(secret),
              json.dumps(secret)[1:-1]}
     return sorted(forms)
 
@@ -32,6 +41,74 @@ def _files(*roots):
         for folder, _dirs, names in os.walk(root):
             for name in names:
                 yield os.path.join(folder, name)
+
+
+def _leaks(needles, sources):
+    return [(what, where) for what, forms in needles.items() for where, text in sources.items()
+            if any(form in text for form in forms)]
+
+
+def _run_rejected(emu, ansible, args, env):
+    """One CAS and one Alidns task signed with the wrong secret, at -vvvv with a log file.
+
+    Returns (run, registered results, every text the run left behind).
+    """
+    emu.control.reset("demo")
+    emu.control.add_sts(DEMO_ACCOUNT, STS_KEY, STS_SECRET, STS_TOKEN, expired=False)
+    outputs = os.path.join(ansible.workdir, "outputs")
+    os.makedirs(outputs)
+    log_path = os.path.join(outputs, "ansible.log")
+    results_path = os.path.join(outputs, "results.json")
+    tasks = [
+        {"name": "CAS", "register": "cas_result", "ignore_errors": True,
+         "alicloud.cas.package_info": dict(args, cas_endpoint=emu.base_url, ca_path=emu.ca_path)},
+        {"name": "Alidns", "register": "dns_result", "ignore_errors": True,
+         "alicloud.cas.dns_record": dict(args, dns_endpoint=emu.base_url, ca_path=emu.ca_path,
+                                         record="_dnsauth." + DOMAIN, type="TXT", values=["v"])},
+        {"name": "save", "ansible.builtin.copy": {
+            "dest": results_path, "content": "{{ {'cas': cas_result, 'dns': dns_result} | to_json }}"}},
+    ]
+    play = [{"name": "secrets", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+    run = ansible.playbook(play, args=["-vvvv"], env=dict(env, ANSIBLE_LOG_PATH=log_path, ANSIBLE_PIPELINING="0"))
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert crash_markers(run.stdout) == []
+    with open(results_path, encoding="utf-8") as handle:
+        results = json.load(handle)
+    sources = {"output": run.stdout}
+    for path in _files(outputs, os.path.join(ansible.workdir, "ansible-local"),
+                       os.path.join(ansible.workdir, "ansible-remote"), os.path.join(ansible.workdir, "ansible-home"),
+                       ansible.home):
+        with open(path, "rb") as handle:
+            sources[path] = handle.read().decode("utf-8", "replace")
+    assert os.path.getsize(log_path) > 0
+    return run, results, sources
+
+
+def _assert_rejected_without_leaks(emu, run, results, sources):
+    # The gateway really saw the token and quoted it back: the echo is there to leak.
+    rejected = [call for call in emu.control.calls() if call.get("error_code") == "SignatureDoesNotMatch"]
+    assert len(rejected) >= 2, emu.control.calls()
+    for product in ("cas", "dns"):
+        result = results[product]
+        assert result["failed"] and result["error"]["code"] == "SignatureDoesNotMatch", result
+        assert "string to sign is: <removed" in result["error"]["message"], result
+    needles = {"STS token": _forms(STS_TOKEN), "access key secret": _forms(WRONG_SECRET) + _forms(STS_SECRET)}
+    assert _leaks(needles, sources) == []
+    # The run was really verbose (so the check above means something): module results are shown.
+    assert "SignatureDoesNotMatch" in run.stdout and "ESTABLISH LOCAL CONNECTION" in run.stdout
+
+
+def test_token_from_options_never_shows_when_the_gateway_quotes_it(emu, ansible):
+    args = {"access_key_id": STS_KEY, "access_key_secret": WRONG_SECRET, "security_token": STS_TOKEN}
+    run, results, sources = _run_rejected(emu, ansible, args, {})
+    _assert_rejected_without_leaks(emu, run, results, sources)
+
+
+def test_token_from_the_environment_never_shows_when_the_gateway_quotes_it(emu, ansible):
+    env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": STS_KEY, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": WRONG_SECRET,
+           "ALIBABA_CLOUD_SECURITY_TOKEN": STS_TOKEN}
+    run, results, sources = _run_rejected(emu, ansible, {}, env)
+    _assert_rejected_without_leaks(emu, run, results, sources)
 
 
 def test_role_at_vvvv_leaks_no_secret(emu, ansible):
