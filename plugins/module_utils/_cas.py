@@ -9,16 +9,18 @@
 from __future__ import annotations
 
 import datetime
+import posixpath
 import re
+import time
 
-from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils import _x509
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
+    AlibabaCloudError,
+    AlicloudCasError,
+    ConfigurationError,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import base_domain, normalize_domain
-
-try:
-    from cryptography import x509
-    HAS_CRYPTOGRAPHY = True
-except ImportError:  # pragma: no cover
-    HAS_CRYPTOGRAPHY = False
 
 try:
     import idna
@@ -40,13 +42,42 @@ STATUS_MEANINGS = {
 IN_PROGRESS_STATES = ("domain_verify", "process")
 # States an order never leaves by itself, so waiting for another one is pointless.
 FINAL_STATES = ("certificate", "verify_fail", "payed")
+# States from which DeleteCertificateRequest removes an order.
+DELETABLE_STATES = ("verify_fail", "payed")
 
-# ListUserCertificateOrder Status values, grouped by what certificate_request does with them.
-LIST_IN_PROGRESS = ("CHECKING",)
+# ListUserCertificateOrder Status values. Which one a fresh order is listed with (CHECKING
+# or PAYED, "pending application") is UNCONFIRMED, and a list may trail the orders' real
+# state, so the list only rules out orders that can never become usable again: expired,
+# revoked, and failed ones (a failed order is only deleted, never resumed). Every other
+# status, unknown ones included, is decided on DescribeCertificateState's Type.
+LIST_FINAL = ("EXPIRED", "REVOKED", "CHECKED_FAIL")
+# An issued certificate stays issued, whatever the list's lag.
 LIST_ISSUED = ("ISSUED", "WILLEXPIRED")
-LIST_WITHDRAWABLE = ("CHECKING", "CHECKED_FAIL", "PAYED")
 LIST_STATUSES = ("PAYED", "CHECKING", "CHECKED_FAIL", "ISSUED", "WILLEXPIRED", "EXPIRED", "NOTACTIVATED", "REVOKED")
 LIST_ORDER_TYPES = ("CPACK", "BUY", "UPLOAD", "CERT")
+
+# Where FILE validation content must be served (CA/Browser Forum, section 3.2.2.4.18).
+FILE_VALIDATION_PREFIX = "/.well-known/pki-validation/"
+
+# An order adopted after a lost create must have been bought after the create started. Its
+# BuyDate is stamped by CAS's clock and compared with this host's, so a little skew is
+# allowed. A host whose clock runs ahead by more finds nothing, fails safely, and its next
+# run reuses the order; a wider window would let it take another host's order placed
+# just before its own.
+ADOPTION_CLOCK_SKEW_SECONDS = 60
+
+
+class OrderOutcomeUnknownError(AlibabaCloudError):
+    """A create whose answer was lost, and whose order the list never showed: it may exist."""
+
+    def to_result(self):
+        result = super().to_result()
+        result["order_may_exist"] = True
+        return result
+
+
+class UnsafeValidationPathError(AlicloudCasError):
+    """A FILE validation path from the API that would lead outside the validation directory."""
 
 _PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 
@@ -94,14 +125,6 @@ def normalize_certificate_item(item):
     }
 
 
-def days_left(item, now_ms):
-    """Whole days until the certificate of an order item expires (negative once expired), or None."""
-    end = item.get("CertEndTime")
-    if not end:
-        return None
-    return (int(end) - now_ms) // 86400000
-
-
 def validation_fqdn(record_domain, domain):
     """The full name of the DNS validation record.
 
@@ -123,15 +146,33 @@ def validation_fqdn(record_domain, domain):
     return "%s.%s" % (record, base)
 
 
+def validation_path(uri):
+    """The FILE validation path of the API, refused unless it names a file directly in
+    /.well-known/pki-validation/: callers write it under a web root."""
+    path = uri if uri.startswith("/") else "/" + uri
+    segments = path.split("/")
+    unsafe = (
+        not path.startswith(FILE_VALIDATION_PREFIX)
+        or any(segment in ("..", ".") for segment in segments)
+        or posixpath.normpath(path) != path
+        or any(char in path for char in "\\%?#\x00")
+        or len(segments) != FILE_VALIDATION_PREFIX.count("/") + 1
+    )
+    if unsafe:
+        raise UnsafeValidationPathError(
+            "CAS asked for the FILE validation content at %r, which is not a file name directly under %s;"
+            " it was not used. Serve the file by hand after checking the order in the CAS console, or use"
+            " validate_type=DNS." % (uri, FILE_VALIDATION_PREFIX))
+    return path
+
+
 def validation_from_state(state, domain):
     """The validation instructions of a DescribeCertificateState answer, or None."""
     if state.get("Type") != "domain_verify":
         return None
-    if (state.get("ValidateType") or "DNS").upper() == "FILE":
+    if validate_type_of(state) == "FILE":
         host = state.get("Domain") or (base_domain(domain) if domain else None)
-        uri = state.get("Uri") or ""
-        if uri and not uri.startswith("/"):
-            uri = "/" + uri
+        uri = validation_path(state.get("Uri") or "")
         return {
             "method": "FILE",
             "domain": host,
@@ -149,6 +190,11 @@ def validation_from_state(state, domain):
     }
 
 
+def validate_type_of(state):
+    """The validation method of a pending order; CAS names it only in domain_verify, DNS by default."""
+    return (state.get("ValidateType") or "DNS").upper()
+
+
 def split_chain(pem):
     """(leaf, chain, fullchain) PEM strings from CAS's Certificate field."""
     blocks = _PEM_BLOCK.findall(pem or "")
@@ -161,14 +207,13 @@ def split_chain(pem):
 
 def certificate_dates(leaf_pem):
     """(not_before, not_after) of a PEM certificate as ISO 8601 UTC strings."""
-    if not leaf_pem or not HAS_CRYPTOGRAPHY:
+    if not leaf_pem or _x509.cryptography_import_error() is not None:
         return None, None
-    cert = x509.load_pem_x509_certificate(leaf_pem.encode("ascii"))
-    fmt = "%Y-%m-%dT%H:%M:%SZ"
-    # The *_utc properties appeared in cryptography 42; targets may run an older one.
-    not_before = getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before
-    not_after = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after
-    return not_before.strftime(fmt), not_after.strftime(fmt)
+    cert = _x509.load_pem_certificate(leaf_pem)
+    if cert is None:
+        return None, None
+    not_before, not_after = _x509.validity(cert)
+    return _x509.iso(not_before), _x509.iso(not_after)
 
 
 def normalize_state(state, domain=None):
@@ -214,10 +259,14 @@ def search_keywords(name):
 
 
 class CasClient:
-    """The CAS actions the collection uses, over an RpcClient."""
+    """The CAS actions the collection uses, over an RpcClient.
 
-    def __init__(self, rpc):
+    ``clock`` is the wall clock (epoch seconds) that an adopted order's BuyDate is checked against.
+    """
+
+    def __init__(self, rpc, clock=time.time):
         self.rpc = rpc
+        self._clock = clock
 
     def list_orders(self, keyword=None, status=None, order_type="CPACK"):
         """Every order matching the filters, all pages read."""
@@ -252,11 +301,14 @@ class CasClient:
                known_order_ids=None):
         """Submit a DV request, never creating two orders; returns ``{"order_id", "adopted"}``.
 
-        If the answer is lost (network error, timeout, 5xx), the orders for the domain
-        are listed again and an order not among ``known_order_ids`` (the orders that
-        existed before; listed here when not given) is adopted instead of submitting
-        again. ``adopted`` tells the caller that happened.
+        The request is sent again only if it never reached the service. If its answer is
+        lost otherwise (read timeout, dropped connection, 5xx), the orders for the domain
+        are read again over the retry policy's confirmation window, and an order bought
+        since this call started and not among ``known_order_ids`` (the orders that existed
+        before; listed here when not given) is adopted; ``adopted`` tells the caller. If none
+        shows up, OrderOutcomeUnknownError says so: the next run finds the order if it exists.
         """
+        started = self._clock()
         if known_order_ids is None:
             known_order_ids = [item.get("OrderId") for item in self.orders_for_domain(domain)]
         known = set(known_order_ids)
@@ -273,19 +325,49 @@ class CasClient:
         for index, (key, value) in enumerate(sorted((tags or {}).items()), start=1):
             params["Tags.%d.Key" % index] = key
             params["Tags.%d.Value" % index] = value
+        bought_since_ms = (started - ADOPTION_CLOCK_SKEW_SECONDS) * 1000
 
         def adopt_lost_order():
-            fresh = [item for item in self.orders_for_domain(domain) if item.get("OrderId") not in known]
+            # An order without a BuyDate cannot be shown to be this call's, so it is not taken.
+            fresh = [item for item in self.orders_for_domain(domain)
+                     if item.get("OrderId") not in known and int(item.get("BuyDate") or 0) >= bought_since_ms
+                     and (product_code is None or item.get("ProductCode") == product_code)]
             return {"OrderId": fresh[0]["OrderId"], "Adopted": True} if fresh else None
 
-        answer = self.rpc.call(action, params, reconcile=adopt_lost_order)
+        try:
+            answer = self.rpc.call(action, params, reconcile=adopt_lost_order)
+        except AlibabaCloudError as error:
+            if not RetryPolicy.may_have_been_applied(error):
+                raise
+            raise OrderOutcomeUnknownError(
+                "The answer to %s for %s was lost (%s), and the order list still showed no new order after"
+                " waiting for it. The order may have been created and its quota spent: do not submit it by"
+                " hand. Run the task again later; it reuses the order once the list shows it, and submits one"
+                " only if none exists." % (action, domain, error.message),
+                code=error.code, request_id=error.request_id, http_status=error.http_status, action=action,
+                attempts=error.attempts) from error
         return {"order_id": answer["OrderId"], "adopted": bool(answer.get("Adopted"))}
+
+    def wait_listed(self, domain, order_id):
+        """The list item of a new order, read until the list shows it (it may trail the create); or None."""
+        def listed():
+            return next((item for item in self.orders_for_domain(domain) if item.get("OrderId") == order_id), None)
+        return self.rpc.poll(listed)
 
     def describe_state(self, order_id):
         return self.rpc.call("DescribeCertificateState", {"OrderId": order_id})
 
     def cancel(self, order_id):
-        self.rpc.call("CancelOrderRequest", {"OrderId": order_id})
+        """Withdraw a pending request; an order found already withdrawn counts as done.
+
+        A retried cancel whose first answer was lost meets OrderStateError, because the
+        first one did its work: the order's state, not the error, decides.
+        """
+        try:
+            self.rpc.call("CancelOrderRequest", {"OrderId": order_id})
+        except AlibabaCloudError as error:
+            if error.code != "OrderStateError" or self.describe_state(order_id).get("Type") != "payed":
+                raise
 
     def delete(self, order_id):
         """Delete an order request; True if it was deleted now, False if it was already gone."""
@@ -296,6 +378,36 @@ class CasClient:
                 return False
             raise
         return True
+
+    def withdraw(self, order_id, pending):
+        """Cancel (when ``pending``) and delete an order; False if it was already gone.
+
+        Whether CAS applies a cancel before answering it is UNCONFIRMED (the emulator's
+        cancel_mode switch tests both): if the delete finds the order still pending, the
+        order is described until the cancel shows, then deleted.
+        """
+        if pending:
+            self.cancel(order_id)
+        try:
+            return self.delete(order_id)
+        except AlibabaCloudError as error:
+            if not pending or error.code != "OrderStateError":
+                raise
+            refused = error
+
+        def cancelled():
+            try:
+                kind = self.describe_state(order_id).get("Type")
+            except AlibabaCloudError as error:
+                if error.code == "NotFoundOrder":
+                    return "gone"
+                raise
+            return kind if kind in DELETABLE_STATES else None
+
+        outcome = self.rpc.poll(cancelled)
+        if outcome is None:
+            raise refused
+        return outcome != "gone" and self.delete(order_id)
 
     def package_state(self, product_code):
         """Quota of one product code; a code the account never bought reads as all zeros."""

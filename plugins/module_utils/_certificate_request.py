@@ -9,18 +9,22 @@ tested with a fake CasClient."""
 
 from __future__ import annotations
 
+import datetime
 import time
 
+from ansible_collections.alicloud.cas.plugins.module_utils import _x509
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
+    DELETABLE_STATES,
     IN_PROGRESS_STATES,
-    LIST_IN_PROGRESS,
+    LIST_FINAL,
     LIST_ISSUED,
-    LIST_WITHDRAWABLE,
-    days_left,
+    STATUS_MEANINGS,
     normalize_order,
     normalize_state,
+    split_chain,
+    validate_type_of,
 )
-from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import (
     check_csr,
     check_email,
@@ -88,39 +92,113 @@ def _for_product(orders, product_code):
     return [item for item in orders if item.get("ProductCode") == product_code]
 
 
-def find_reusable(cas, orders, renew_before_days, now_ms):
-    """The newest order that makes a new one unnecessary, with its state; (None, None) if none.
+def _csr_public_key(csr_pem):
+    from cryptography import x509
 
-    An order still in progress counts, and so does an issued one that is not expiring
-    within ``renew_before_days``. The list's Status can lag behind, so an in-progress
-    order is confirmed with DescribeCertificateState.
+    return _x509.public_key_der(x509.load_pem_x509_csr(csr_pem.encode("ascii")))
+
+
+class _Wanted:
+    """What an existing order must match to be reused; the CSR is parsed only if an issued order needs it."""
+
+    def __init__(self, wanted, now):
+        self.csr = wanted["csr"]
+        self.validate_type = wanted["validate_type"]
+        self.renew_before_days = wanted["renew_before_days"]
+        self.now = now
+        self._csr_key = None
+
+    def csr_key(self):
+        if self._csr_key is None:
+            self._csr_key = _csr_public_key(self.csr)
+        return self._csr_key
+
+
+def _why_not_issued(order_id, state, wanted):
+    """Why the issued order cannot stand for the certificate wanted, or None when it can."""
+    leaf = split_chain(state.get("Certificate"))[0]
+    cert = _x509.load_pem_certificate(leaf) if leaf else None
+    if cert is None:
+        return "order %s is issued but CAS returned no certificate for it" % order_id
+    if wanted.csr:
+        if _x509.public_key_der(cert) != wanted.csr_key():
+            return "the certificate of order %s is for another key than the csr" % order_id
+    elif not state.get("PrivateKey"):
+        # CAS returns PrivateKey only when it generated the key: this order came from a CSR,
+        # whose key the task, asking for a CAS-generated one, does not have.
+        return "order %s was issued for a CSR's key, and no csr is given (CAS is to generate the key)" % order_id
+    not_after = _x509.validity(cert)[1]
+    if _x509.renewal_due(not_after, wanted.renew_before_days, wanted.now):
+        days = int((not_after - wanted.now).total_seconds() // 86400)
+        return "the certificate of order %s expires in %d days, within renew_before_days (%d)" % (
+            order_id, days, wanted.renew_before_days)
+    return None
+
+
+def why_not_reusable(order_id, state, wanted):
+    """Why an order in ``state`` (a DescribeCertificateState answer) does not make a new
+    one unnecessary, or None when it does.
+
+    A pending order counts when it validates the wanted way. Its key cannot be checked:
+    CAS does not say which CSR a pending order was made from, so a changed csr is only
+    noticed once that order is issued, and a new order then follows.
     """
+    kind = state.get("Type")
+    if kind == "domain_verify":
+        method = validate_type_of(state)
+        if method != wanted.validate_type:
+            return "order %s waits for %s validation, and validate_type is %s" % (
+                order_id, method, wanted.validate_type)
+        return None
+    if kind == "process":  # validated already, so the method no longer matters
+        return None
+    if kind == "certificate":
+        return _why_not_issued(order_id, state, wanted)
+    return "order %s is in state %s (%s)" % (order_id, kind, STATUS_MEANINGS.get(kind, STATUS_MEANINGS["unknow"]))
+
+
+def _current_state(cas, item):
+    """The order's DescribeCertificateState, or None when it is gone: a lagging list still
+    shows orders deleted a moment ago."""
+    try:
+        return cas.describe_state(item["OrderId"])
+    except AlibabaCloudError as error:
+        if error.code == "NotFoundOrder":
+            return None
+        raise
+
+
+def find_reusable(cas, orders, wanted):
+    """The newest order that makes a new one unnecessary, with its state, and why each
+    newer one was passed over: ``(item, state, passed_over)``; item and state are None if none is.
+
+    Every listed order that is not expired, revoked or failed is described: its list
+    status may lag behind, and which status a fresh order is listed with is UNCONFIRMED.
+    """
+    passed_over = []
     for item in orders:
         status = item.get("Status")
-        if status in LIST_IN_PROGRESS:
-            state = cas.describe_state(item["OrderId"])
-            # "certificate" here means it was issued since the list was built: fresh, so reusable.
-            if state.get("Type") in IN_PROGRESS_STATES + ("certificate",):
-                return item, state
-        elif status in LIST_ISSUED:
-            left = days_left(item, now_ms)
-            if left is None or left > renew_before_days:
-                return item, cas.describe_state(item["OrderId"])
-    return None, None
+        if status in LIST_FINAL:
+            passed_over.append((item, "the newest order (%s) is %s" % (item.get("OrderId"), status)))
+            continue
+        state = _current_state(cas, item)
+        if state is None:
+            passed_over.append((item, "order %s is listed but no longer exists" % item.get("OrderId")))
+            continue
+        reason = why_not_reusable(item.get("OrderId"), state, wanted)
+        if reason is None:
+            return item, state, passed_over
+        passed_over.append((item, reason))
+    return None, None, passed_over
 
 
-def why_create(orders, force, renew_before_days, now_ms):
+def why_create(orders, force, passed_over):
     """A short reason for submitting a new order, shown in the result."""
     if force:
         return "force is true"
     if not orders:
         return "no order exists for the domain"
-    newest = orders[0]
-    left = days_left(newest, now_ms)
-    if newest.get("Status") in LIST_ISSUED and left is not None:
-        return "the certificate of order %s expires in %d days, within renew_before_days (%d)" % (
-            newest.get("OrderId"), left, renew_before_days)
-    return "the newest order (%s) is %s" % (newest.get("OrderId"), newest.get("Status"))
+    return passed_over[0][1]
 
 
 def check_create_inputs(wanted, reason):
@@ -147,10 +225,12 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None):
     """Make sure an order for the domain exists that is in progress or issued and fresh."""
     if now_ms is None:
         now_ms = int(time.time() * 1000)
+    now = datetime.datetime.fromtimestamp(now_ms / 1000.0, tz=datetime.timezone.utc)
     domain = wanted["domain"]
     all_orders = cas.orders_for_domain(domain)
     orders = _for_product(all_orders, wanted["product_code"])
-    reusable, state = (None, None) if wanted["force"] else find_reusable(cas, orders, wanted["renew_before_days"], now_ms)
+    reusable, state, passed_over = (None, None, []) if wanted["force"] else find_reusable(
+        cas, orders, _Wanted(wanted, now))
 
     if reusable is not None:
         order = normalize_order(reusable)
@@ -159,7 +239,7 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None):
             result["diff"] = _diff(order, order)
         return result
 
-    reason = why_create(orders, wanted["force"], wanted["renew_before_days"], now_ms)
+    reason = why_create(orders, wanted["force"], passed_over)
     check_create_inputs(wanted, reason)
     action = "CreateCertificateWithCsrRequest" if wanted["csr"] else "CreateCertificateRequest"
     request = {
@@ -185,15 +265,22 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None):
         known_order_ids=[item.get("OrderId") for item in all_orders])
     order_id = created["order_id"]
     state = cas.describe_state(order_id)
-    listed = [item for item in cas.orders_for_domain(domain) if item.get("OrderId") == order_id]
-    # The list may lag behind a fresh create; what we sent is then the best description.
-    order = normalize_order(listed[0] if listed else {
-        "OrderId": order_id, "Domain": domain, "ProductCode": wanted["product_code"]})
+    # A run that starts before the list shows this order would submit another one, so the
+    # task ends only once the list shows it, or warns.
+    listed = cas.wait_listed(domain, order_id)
+    order = normalize_order(listed or {"OrderId": order_id, "Domain": domain, "ProductCode": wanted["product_code"]})
     result = dict(changed=True, order_id=order_id, order=order, request=request, **_state_fields(state, domain))
+    warnings = []
     if created["adopted"]:
-        result["warnings"] = [
+        warnings.append(
             "The answer to %s was lost; order %s, which that request had created, was adopted instead of"
-            " submitting again." % (action, order_id)]
+            " submitting again." % (action, order_id))
+    if listed is None:
+        warnings.append(
+            "CAS's order list does not show order %s yet. Until it does, another run of this task for %s"
+            " cannot see the order and would submit a second one: let the list catch up first." % (order_id, domain))
+    if warnings:
+        result["warnings"] = warnings
     if diff_mode:
         result["diff"] = _diff(before, order)
     return result
@@ -210,28 +297,32 @@ def _issued_warning(item):
 def ensure_absent(cas, wanted, check_mode=False, diff_mode=False):
     """Withdraw the domain's pending and failed orders; issued ones stay, with a warning."""
     orders = _for_product(cas.orders_for_domain(wanted["domain"]), wanted["product_code"])
-    withdrawn, kept, warnings = [], [], []
+    withdrawn, kept, warnings, gone = [], [], [], []
     for item in orders:
-        if item.get("Status") not in LIST_WITHDRAWABLE:
+        # Expired and revoked orders stay; every other status, unknown ones included, is
+        # decided on the order's Type, as the list may lag and its statuses are not all known.
+        if item.get("Status") in LIST_ISSUED + ("EXPIRED", "REVOKED"):
             if item.get("Status") in LIST_ISSUED:
                 warnings.append(_issued_warning(item))
             kept.append(item)
             continue
-        kind = cas.describe_state(item["OrderId"]).get("Type")
+        state = _current_state(cas, item)
+        if state is None:
+            gone.append(item)
+            continue
+        kind = state.get("Type")
         if kind == "certificate":
             warnings.append(_issued_warning(item))
             kept.append(item)
             continue
-        if kind not in IN_PROGRESS_STATES + ("verify_fail", "payed"):
+        if kind not in IN_PROGRESS_STATES + DELETABLE_STATES:
             warnings.append("Order %s for %s is in state %r, which CAS does not let a request be withdrawn from;"
                             " it was left alone." % (item.get("OrderId"), item.get("Domain"), kind))
             kept.append(item)
             continue
         if not check_mode:
             # CAS deletes only failed or not-yet-submitted requests: withdraw pending ones first.
-            if kind in IN_PROGRESS_STATES:
-                cas.cancel(item["OrderId"])
-            cas.delete(item["OrderId"])
+            cas.withdraw(item["OrderId"], pending=kind in IN_PROGRESS_STATES)
         withdrawn.append(item)
     result = {
         "changed": bool(withdrawn),
@@ -240,7 +331,7 @@ def ensure_absent(cas, wanted, check_mode=False, diff_mode=False):
         "warnings": warnings,
     }
     if diff_mode:
-        result["diff"] = _diff({"orders": [normalize_order(item) for item in orders]},
+        result["diff"] = _diff({"orders": [normalize_order(item) for item in orders if item not in gone]},
                                {"orders": result["kept"]})
     return result
 

@@ -19,6 +19,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     CertificateVerificationError,
     ConfigurationError,
     NetworkError,
+    RequestNotSentError,
     parse_error_body,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._signer import signed_query
@@ -143,15 +144,21 @@ class RetryPolicy:
     Throttling gets more attempts than other failures: under a sustained per-account limit
     (many hosts sharing one key) six jittered attempts give up within seconds while the
     limit would have let the call through, and a throttled call was never applied.
+
+    A chargeable call whose answer was lost is never sent again (see ``RpcClient.call``);
+    its effect is looked for instead, with ``confirm_reads`` reads spread over about
+    ``confirm_window`` seconds: lists are eventually consistent and may trail a write.
     """
 
     def __init__(self, max_attempts=6, max_throttled_attempts=12, base_delay=0.5, max_delay=10.0,
-                 total_timeout=90.0, rng=None):
+                 total_timeout=90.0, rng=None, confirm_reads=5, confirm_window=15.0):
         self.max_attempts = max_attempts
         self.max_throttled_attempts = max_throttled_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.total_timeout = total_timeout
+        self.confirm_reads = confirm_reads
+        self.confirm_window = confirm_window
         self._rng = rng or random.random
 
     def delay(self, attempt, retry_after=None):
@@ -179,6 +186,32 @@ class RetryPolicy:
         """True when the service certainly did not apply the request (it was throttled)."""
         return not isinstance(error, NetworkError) and _is_throttling(error.code)
 
+    @staticmethod
+    def may_have_been_applied(error):
+        """True when a failed attempt may still have taken effect, so that it must not be repeated.
+
+        Only a connection that was never made and a throttled request are known not to
+        have reached the service. A read timeout, a connection dropped after the request
+        was written and a 5xx answer all leave the outcome unknown.
+        """
+        if isinstance(error, RequestNotSentError) or RetryPolicy.was_rejected(error):
+            return False
+        return RetryPolicy.is_retryable(error)
+
+    def confirm_waits(self):
+        """The pauses between the reads that look for a write's effect: doubling from 1 s
+        (with the default base_delay) and together filling ``confirm_window``.
+
+        Not jittered: these are reads of the caller's own account, not a retry storm."""
+        waits, total = [], 0.0
+        for read in range(1, self.confirm_reads):
+            wait = min(self.max_delay, self.base_delay * (2 ** read), self.confirm_window - total)
+            if wait <= 0:
+                break
+            waits.append(wait)
+            total += wait
+        return waits
+
 
 class RpcClient:
     """One product's API at one base URL, signed with one set of credentials."""
@@ -202,10 +235,12 @@ class RpcClient:
         """Call ``action`` and return the decoded JSON answer.
 
         Without ``reconcile`` the call is treated as idempotent and retried under the
-        policy. With ``reconcile`` (for calls that create something chargeable), a
-        failure after which the request may have been applied is never simply repeated:
-        ``reconcile()`` is asked first and its non-None answer is returned as the result.
-        Only if it finds nothing is the call repeated.
+        policy. With ``reconcile`` (for calls that create something chargeable) the call
+        is sent again only when it provably never reached the service (no connection was
+        made, or it was throttled). After any other failure it is never sent again:
+        ``reconcile()`` is asked, over the policy's confirmation window, for the effect of
+        the lost call, and its first non-None answer is the result. When it finds nothing,
+        the failure is raised; the caller must report that the outcome is unknown.
         """
         params = params or {}
         started = self._clock()
@@ -218,10 +253,11 @@ class RpcClient:
                 error.attempts = attempt
                 if not self.retry_policy.is_retryable(error):
                     raise
-                if reconcile is not None and not self.retry_policy.was_rejected(error):
-                    adopted = reconcile()
-                    if adopted is not None:
-                        return adopted
+                if reconcile is not None and self.retry_policy.may_have_been_applied(error):
+                    found = self.poll(reconcile)
+                    if found is not None:
+                        return found
+                    raise
                 wait = self.retry_policy.delay(attempt, error.retry_after)
                 out_of_attempts = attempt >= self.retry_policy.attempts_for(error)
                 out_of_time = self._clock() - started + wait > self.retry_policy.total_timeout
@@ -232,6 +268,21 @@ class RpcClient:
                     raise
                 self._sleep(wait)
 
+    def poll(self, probe):
+        """``probe()`` until it returns something other than None, over the policy's
+        confirmation window; its answer, or None. A probe that fails counts as "not yet"."""
+        waits = self.retry_policy.confirm_waits()
+        for read in range(len(waits) + 1):
+            try:
+                found = probe()
+            except AlibabaCloudError:
+                found = None
+            if found is not None:
+                return found
+            if read < len(waits):
+                self._sleep(waits[read])
+        return None
+
     def _attempt(self, action, params):
         url = "%s/?%s" % (self.endpoint, signed_query("POST", action, self.version, params, self.credentials))
         try:
@@ -241,11 +292,15 @@ class RpcClient:
                 "TLS verification of %s failed: %s. Pass ca_path with the CA bundle that signed"
                 " the endpoint's certificate; set validate_certs=false only for testing."
                 % (self.endpoint, _reason(exc)), action=action)
+        except requests.exceptions.ConnectTimeout as exc:
+            raise RequestNotSentError("Could not connect to %s within %s s: %s" % (
+                self.endpoint, self.timeout, _reason(exc)), action=action)
         except requests.exceptions.Timeout as exc:
             raise NetworkError("No answer from %s within %s s: %s" % (self.endpoint, self.timeout, _reason(exc)),
                                action=action)
         except requests.exceptions.RequestException as exc:
-            raise NetworkError("Could not reach %s: %s" % (self.endpoint, _reason(exc)), action=action)
+            error_class = RequestNotSentError if _never_connected(exc) else NetworkError
+            raise error_class("Could not reach %s: %s" % (self.endpoint, _reason(exc)), action=action)
         return self._decode(action, response)
 
     @staticmethod
@@ -267,6 +322,15 @@ class RpcClient:
             code=fields["code"], request_id=fields["request_id"] or request_id,
             http_status=response.status_code, action=action, host_id=fields["host_id"],
             recommend=fields["recommend"], retry_after=retry_after_seconds)
+
+
+def _never_connected(exc):
+    """True when requests failed before a connection existed (refused, unreachable, DNS):
+    urllib3's NewConnectionError, which requests wraps in a ConnectionError."""
+    from urllib3.exceptions import NewConnectionError
+
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def _reason(exc):

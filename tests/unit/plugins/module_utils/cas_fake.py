@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -29,25 +30,27 @@ PRIVATE_KEY_PEM = "-----BEGIN PRIVATE KEY-----\nFAKE-KEY-never-show-0042\n-----E
 WRITE_ACTIONS = ("CreateCertificateRequest", "CreateCertificateWithCsrRequest", "CancelOrderRequest",
                  "DeleteCertificateRequest")
 LIST_STATUS = {"domain_verify": "CHECKING", "process": "CHECKING", "verify_fail": "CHECKED_FAIL", "payed": "PAYED"}
+NOW = datetime.datetime.fromtimestamp(NOW_MS / 1000, tz=datetime.timezone.utc)
 
 
-def make_certificate(common_name, days=90):
-    """A self-signed leaf plus a second certificate standing in for the intermediate."""
+def make_certificate(common_name, days=90, public_key=None, not_after=None):
+    """A leaf for ``public_key`` (a new key when None) valid ``days`` until ``not_after``
+    (default: ``days`` from 2026-09-01), plus a certificate standing in for the intermediate."""
     blocks = []
-    for name in (common_name, "Fake Intermediate CA"):
+    not_after = not_after or datetime.datetime(2026, 9, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(days=days)
+    for name, subject_key in ((common_name, public_key), ("Fake Intermediate CA", None)):
         key = ec.generate_private_key(ec.SECP256R1())
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-        start = datetime.datetime(2026, 9, 1, tzinfo=datetime.timezone.utc)
         cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=days))
+                .public_key(subject_key or key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(not_after - datetime.timedelta(days=days)).not_valid_after(not_after)
                 .sign(key, hashes.SHA256()))
         blocks.append(cert.public_bytes(serialization.Encoding.PEM).decode("ascii"))
     return "".join(blocks)
 
 
-def make_csr(common_name):
-    key = ec.generate_private_key(ec.SECP256R1())
+def make_csr(common_name, key=None):
+    key = key or ec.generate_private_key(ec.SECP256R1())
     csr = (x509.CertificateSigningRequestBuilder()
            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
            .sign(key, hashes.SHA256()))
@@ -55,10 +58,24 @@ def make_csr(common_name):
 
 
 class FakeCasApi:
-    """Orders of one account, a call log, and a few switches for the behaviours under test."""
+    """Orders of one account, a call log, and a few switches for the behaviours under test.
 
-    def __init__(self, record_domain_style="zone", zone="example.com", page_size=None):
+    The switches mirror the emulator's for what the API leaves UNCONFIRMED:
+    ``fresh_list_status`` (how a domain_verify order is listed: CHECKING or PAYED) and
+    ``cancel_mode`` (``async``: a cancel shows, and lets the order be deleted, only after one
+    more read of the order), and ``list_lag`` (a created order is missing from that many
+    of the lists that follow).
+    """
+
+    def __init__(self, record_domain_style="zone", zone="example.com", page_size=None, fresh_list_status="CHECKING",
+                 cancel_mode="sync", list_lag=0):
         self.orders = {}
+        self.list_lag = list_lag
+        self.list_calls = 0
+        self.material = {}  # order id -> {"public_key", "csr", "certificate"}: what CAS keeps, never listed
+        self.fresh_list_status = fresh_list_status
+        self.cancel_mode = cancel_mode
+        self.cancelling = {}  # order id -> reads left before an asynchronous cancel shows
         self.calls = []
         self.next_id = 98987582437920968
         self.record_domain_style = record_domain_style
@@ -70,7 +87,12 @@ class FakeCasApi:
 
     # --- set-up helpers ---------------------------------------------------------------------
     def add_order(self, domain, kind="domain_verify", product_code="digicert-free-1-free",
-                  days_left=None, buy_ms=None, validate_type="DNS", status=None):
+                  days_left=None, buy_ms=None, validate_type="DNS", status=None, csr_key=None, certificate=True,
+                  hidden_lists=0):
+        """An order; ``days_left`` sets both the list's CertEndTime and the certificate's notAfter
+        (a certificate without it is valid 90 days and the list shows no dates). ``csr_key``: the
+        order came from a CSR with that public key (no PrivateKey is returned); ``certificate=False``:
+        CAS returns no certificate for the issued order; ``hidden_lists``: the next lists omit it."""
         order_id = self.next_id
         self.next_id += 1
         order = {
@@ -81,9 +103,20 @@ class FakeCasApi:
         }
         if days_left is not None:
             order["CertStartTime"] = NOW_MS - 60 * DAY_MS
-            order["CertEndTime"] = NOW_MS + days_left * DAY_MS
+            order["CertEndTime"] = int(NOW_MS + days_left * DAY_MS)
         self.orders[order_id] = order
+        self.material[order_id] = {"public_key": csr_key or ec.generate_private_key(ec.SECP256R1()).public_key(),
+                                   "csr": csr_key is not None, "certificate": None, "days_left": days_left,
+                                   "issued": certificate, "hidden_until": self.list_calls + hidden_lists}
         return order_id
+
+    def poll(self, probe):
+        """RpcClient.poll without the waits."""
+        for _read in range(5):
+            found = probe()
+            if found is not None:
+                return found
+        return None
 
     def writes(self):
         return [action for action, _params in self.calls if action in WRITE_ACTIONS]
@@ -110,13 +143,18 @@ class FakeCasApi:
             if left <= 0:
                 return "EXPIRED"
             return "WILLEXPIRED" if left <= 30 * DAY_MS else "ISSUED"
+        if order["Type"] == "domain_verify":
+            return self.fresh_list_status
         return LIST_STATUS.get(order["Type"], "UNKNOWN")
 
     def _ListUserCertificateOrder(self, params):
         keyword = params.get("Keyword", "").lower()
+        self.list_calls += 1
         items = []
         for order in sorted(self.orders.values(), key=lambda o: o["OrderId"], reverse=True):
             if keyword and keyword not in order["Domain"].lower():
+                continue
+            if self.material[order["OrderId"]]["hidden_until"] >= self.list_calls:
                 continue
             status = self._status(order)
             if params.get("Status") and params["Status"] != status:
@@ -146,6 +184,7 @@ class FakeCasApi:
         order = self._order(params)
         if self.progress.get(order["OrderId"]):
             order["Type"] = self.progress[order["OrderId"]].pop(0)
+        self._read_while_cancelling(order)
         answer = {"Type": order["Type"], "RequestId": "req"}
         if order["Type"] == "domain_verify":
             answer["ValidateType"] = order["ValidateType"]
@@ -155,10 +194,27 @@ class FakeCasApi:
             else:
                 answer.update(Domain=order["Domain"], Uri="/.well-known/pki-validation/fileauth.txt",
                               Content="token-%d" % order["OrderId"])
-        elif order["Type"] == "certificate":
-            answer.update(Certificate=make_certificate(order["Domain"]), CertId="12000001",
-                          PrivateKey=PRIVATE_KEY_PEM)
+        elif order["Type"] == "certificate" and self.material[order["OrderId"]]["issued"]:
+            material = self.material[order["OrderId"]]
+            if material["certificate"] is None:
+                days_left = 90 if material["days_left"] is None else material["days_left"]
+                material["certificate"] = make_certificate(
+                    order["Domain"], public_key=material["public_key"], not_after=NOW + datetime.timedelta(days=days_left))
+            answer.update(Certificate=material["certificate"], CertId="12000001")
+            if not material["csr"]:
+                answer["PrivateKey"] = PRIVATE_KEY_PEM
         return answer
+
+    def _read_while_cancelling(self, order):
+        """An asynchronous cancel: the first read after it still sees the old state, the next one the cancel."""
+        order_id = order["OrderId"]
+        if order_id not in self.cancelling:
+            return
+        if self.cancelling[order_id] > 0:
+            self.cancelling[order_id] -= 1
+            return
+        del self.cancelling[order_id]
+        order["Type"] = "payed"
 
     def _create(self, params, domain):
         product_code = params.get("ProductCode") or "digicert-free-1-free"
@@ -166,8 +222,9 @@ class FakeCasApi:
         if used >= total:
             raise AlibabaCloudError("No quota", code="NotRemainCount", http_status=404, action="create")
         self.packages[product_code] = (total, used + 1, issued)
-        order_id = self.add_order(domain, product_code=product_code, buy_ms=NOW_MS,
-                                  validate_type=params["ValidateType"])
+        csr_key = x509.load_pem_x509_csr(params["Csr"].encode("ascii")).public_key() if "Csr" in params else None
+        order_id = self.add_order(domain, product_code=product_code, buy_ms=int(time.time() * 1000),
+                                  validate_type=params["ValidateType"], csr_key=csr_key, hidden_lists=self.list_lag)
         self.orders[order_id]["Tags"] = {k: v for k, v in params.items() if k.startswith("Tags.")}
         return {"OrderId": order_id, "RequestId": "req"}
 
@@ -182,7 +239,10 @@ class FakeCasApi:
         order = self._order(params)
         if order["Type"] not in ("domain_verify", "process"):
             raise AlibabaCloudError("state", code="OrderStateError", http_status=403, action="CancelOrderRequest")
-        order["Type"] = "payed"
+        if self.cancel_mode == "async":
+            self.cancelling[order["OrderId"]] = 1
+        else:
+            order["Type"] = "payed"
         return {"RequestId": "req"}
 
     def _DeleteCertificateRequest(self, params):

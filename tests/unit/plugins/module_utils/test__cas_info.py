@@ -119,7 +119,8 @@ def test_waiting_polls_with_a_capped_backoff_until_issued():
     assert result["certificate"].count("BEGIN CERTIFICATE") == 1
     assert result["chain"].count("BEGIN CERTIFICATE") == 1
     assert result["fullchain"] == result["certificate"] + result["chain"]
-    assert result["not_before"] == "2026-09-01T00:00:00Z" and result["not_after"] == "2026-11-30T00:00:00Z"
+    # The fake issues for 90 days, ending 90 days after its fixed "now".
+    assert result["not_before"] == "2026-09-21T14:13:20Z" and result["not_after"] == "2026-12-20T14:13:20Z"
     assert result["cert_id"] == "12000001"
     assert "private_key" not in result and PRIVATE_KEY_PEM not in repr(result)
     assert api.writes() == []

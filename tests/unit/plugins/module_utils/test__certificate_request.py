@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
-import pytest
+import time
 
-from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient, OrderOutcomeUnknownError
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import run
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
@@ -98,11 +101,88 @@ def test_fresh_issued_certificate_is_reused():
     assert api.writes() == []
 
 
-def test_issued_certificate_without_end_date_counts_as_fresh():
+def test_issued_certificate_without_list_dates_is_judged_on_its_own_notafter():
     api = FakeCasApi()
     order_id = api.add_order("www.example.com", kind="certificate", status="ISSUED")
     assert converge(api)["order_id"] == order_id
     assert api.writes() == []
+
+
+def test_issued_order_without_a_certificate_is_not_fresh():
+    api = FakeCasApi()
+    old = api.add_order("www.example.com", kind="certificate", status="ISSUED", certificate=False)
+    result = converge(api, **APPLICANT)
+    assert result["changed"] is True and result["order_id"] != old
+    assert "CAS returned no certificate" in result["request"]["reason"]
+
+
+@pytest.mark.parametrize("fresh_list_status", ["CHECKING", "PAYED"])
+def test_fresh_order_is_reused_whichever_status_the_list_gives_it(fresh_list_status):
+    api = FakeCasApi(fresh_list_status=fresh_list_status)
+    first = converge(api, **APPLICANT)
+    second = converge(api, **APPLICANT)
+    assert (second["changed"], second["order_id"]) == (False, first["order_id"])
+    assert second["order"]["status"] == fresh_list_status
+    assert api.writes() == ["CreateCertificateRequest"]
+
+
+@pytest.mark.parametrize("status", ["NOTACTIVATED", "SOMETHING_NEW"])
+def test_orders_with_unknown_list_statuses_are_examined(status):
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com", status=status)
+    result = converge(api)
+    assert (result["changed"], result["order_id"], result["status"]) == (False, order_id, "domain_verify")
+
+
+def test_a_listed_pending_order_that_was_withdrawn_is_not_reused():
+    api = FakeCasApi(fresh_list_status="PAYED")
+    old = api.add_order("www.example.com", kind="payed")
+    result = converge(api, **APPLICANT)
+    assert result["changed"] is True and result["order_id"] != old
+    assert "is in state payed" in result["request"]["reason"]
+
+
+# --- present: the order must be for the key and validation method asked for ---------------------
+
+def test_pending_order_with_another_validation_method_is_not_reused():
+    api = FakeCasApi()
+    old = api.add_order("www.example.com", validate_type="FILE")
+    result = converge(api, validate_type="DNS", **APPLICANT)
+    assert result["changed"] is True and result["order_id"] != old
+    assert "waits for FILE validation, and validate_type is DNS" in result["request"]["reason"]
+    assert converge(api, validate_type="DNS")["order_id"] == result["order_id"]
+
+
+def test_order_under_review_is_reused_whatever_method_validated_it():
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com", kind="process", validate_type="FILE")
+    assert converge(api, validate_type="DNS")["order_id"] == order_id
+
+
+def test_certificate_with_a_cas_generated_key_is_not_reused_for_a_csr():
+    api = FakeCasApi()
+    api.add_order("www.example.com", kind="certificate", days_left=60)
+    result = converge(api, csr=make_csr("www.example.com"), **APPLICANT)
+    assert api.writes() == ["CreateCertificateWithCsrRequest"]
+    assert "is for another key than the csr" in result["request"]["reason"]
+
+
+def test_certificate_for_the_csr_key_is_reused_and_one_for_another_key_is_not():
+    api = FakeCasApi()
+    key = ec.generate_private_key(ec.SECP256R1())
+    order_id = api.add_order("www.example.com", kind="certificate", days_left=60, csr_key=key.public_key())
+    assert converge(api, csr=make_csr("www.example.com", key))["order_id"] == order_id
+    assert converge(api, csr=make_csr("www.example.com"), **APPLICANT)["order_id"] != order_id
+    assert api.writes() == ["CreateCertificateWithCsrRequest"]
+
+
+def test_certificate_from_a_csr_is_not_reused_when_cas_is_to_generate_the_key():
+    api = FakeCasApi()
+    key = ec.generate_private_key(ec.SECP256R1())
+    api.add_order("www.example.com", kind="certificate", days_left=60, csr_key=key.public_key())
+    result = converge(api, **APPLICANT)
+    assert api.writes() == ["CreateCertificateRequest"]
+    assert "issued for a CSR's key, and no csr is given" in result["request"]["reason"]
 
 
 def test_in_progress_order_issued_since_listing_is_reused():
@@ -229,11 +309,12 @@ def test_check_mode_with_a_usable_order_predicts_no_change():
 
 @pytest.mark.parametrize("setup, reason", [
     ({"kind": "certificate", "days_left": 10}, "expires in 10 days, within renew_before_days (30)"),
-    ({"kind": "certificate", "days_left": 30}, "expires in 30 days"),
+    ({"kind": "certificate", "days_left": 29.9}, "expires in 29 days"),
     ({"kind": "certificate", "days_left": -3}, "is EXPIRED"),
     ({"kind": "verify_fail"}, "is CHECKED_FAIL"),
     ({"kind": "certificate", "days_left": 60, "status": "REVOKED"}, "is REVOKED"),
-    ({"kind": "payed"}, "is PAYED"),
+    ({"kind": "payed"}, "is in state payed"),
+    ({"kind": "verify_fail", "status": "CHECKING"}, "is in state verify_fail"),
 ])
 def test_unusable_order_leads_to_a_new_one(setup, reason):
     api = FakeCasApi()
@@ -250,7 +331,23 @@ def test_renew_before_days_moves_the_renewal_window():
     api = FakeCasApi()
     old = api.add_order("www.example.com", kind="certificate", days_left=10)
     assert converge(api, renew_before_days=5)["order_id"] == old
-    assert converge(api, renew_before_days=10, **APPLICANT)["changed"] is True
+    assert converge(api, renew_before_days=11, **APPLICANT)["changed"] is True
+
+
+@pytest.mark.parametrize("days_left, renewed", [(30.5, False), (30, False), (29.99, True)])
+def test_renewal_follows_the_certificate_file_rule_to_the_second(days_left, renewed):
+    """certificate_file_info renews once less than renew_before_days remain; so does the order check."""
+    api = FakeCasApi()
+    old = api.add_order("www.example.com", kind="certificate", days_left=days_left)
+    result = converge(api, renew_before_days=30, **APPLICANT)
+    assert result["changed"] is renewed and (result["order_id"] != old) is renewed
+
+
+def test_renewal_is_decided_on_the_certificate_not_on_the_list_dates():
+    api = FakeCasApi()
+    old = api.add_order("www.example.com", kind="certificate", days_left=10)
+    api.orders[old]["CertEndTime"] = NOW_MS + 80 * 86400 * 1000  # the list says fresh; the certificate does not
+    assert converge(api, **APPLICANT)["order_id"] != old
 
 
 def test_force_always_creates():
@@ -353,14 +450,28 @@ def test_lost_create_answer_adopts_the_order_instead_of_submitting_again():
     assert "was adopted instead of submitting again" in result["warnings"][0]
 
 
-def test_lost_create_answer_with_nothing_created_is_submitted_again():
+def test_create_failing_with_5xx_is_not_submitted_again_and_says_the_order_may_exist():
     api = FakeCasApi()
     session = FakeSession(api)
     api.errors["CreateCertificateRequest"] = AlibabaCloudError("busy", code="ServiceUnavailable", http_status=503)
+    with pytest.raises(OrderOutcomeUnknownError) as caught:
+        run(options(**APPLICANT), lambda: CasClient(rpc_over(session)), now_ms=NOW_MS)
+    assert api.writes() == ["CreateCertificateRequest"]
+    assert "may have been created" in str(caught.value) and "Run the task again" in str(caught.value)
+    assert caught.value.to_result()["order_may_exist"] is True
+
+
+def test_lost_create_does_not_adopt_an_order_bought_before_it_started():
+    """Another host's order for the domain, missing from the first (lagging) list, is not ours."""
+    api = FakeCasApi(list_lag=1)
+    session = FakeSession(api, lose=["CreateCertificateRequest"])
+    # Bought two minutes ago elsewhere, and still missing from this run's first list.
+    other = api.add_order("www.example.com", buy_ms=int(time.time() * 1000) - 120 * 1000, hidden_lists=1)
     result = run(options(**APPLICANT), lambda: CasClient(rpc_over(session)), now_ms=NOW_MS)
-    assert api.writes() == ["CreateCertificateRequest", "CreateCertificateRequest"]
-    assert list(api.orders) == [result["order_id"]]
-    assert "warnings" not in result
+    mine = max(api.orders)
+    assert (result["order_id"], result["changed"]) == (mine, True) and mine != other
+    assert api.writes() == ["CreateCertificateRequest"]
+    assert "was adopted" in result["warnings"][0]
 
 
 # --- absent -------------------------------------------------------------------------------------
@@ -424,6 +535,27 @@ def test_absent_counts_an_order_deleted_meanwhile_as_withdrawn():
     api.errors["DeleteCertificateRequest"] = AlibabaCloudError("gone", code="NotFoundOrder", http_status=404)
     result = converge(api, state="absent")
     assert [o["order_id"] for o in result["withdrawn"]] == [order_id]
+
+
+@pytest.mark.parametrize("fresh_list_status", ["CHECKING", "PAYED"])
+@pytest.mark.parametrize("cancel_mode", ["sync", "async"])
+def test_absent_withdraws_pending_orders_whether_cancel_is_synchronous_or_not(cancel_mode, fresh_list_status):
+    api = FakeCasApi(cancel_mode=cancel_mode, fresh_list_status=fresh_list_status)
+    pending = api.add_order("www.example.com")
+    result = converge(api, state="absent")
+    assert [o["order_id"] for o in result["withdrawn"]] == [pending]
+    assert api.orders == {}
+    assert converge(api, state="absent")["changed"] is False
+
+
+def test_absent_treats_a_retried_cancel_that_finds_the_order_cancelled_as_done():
+    api = FakeCasApi()
+    pending = api.add_order("www.example.com")
+    session = FakeSession(api, lose=["CancelOrderRequest"])
+    result = run(options(state="absent"), lambda: CasClient(rpc_over(session)), now_ms=NOW_MS)
+    assert [o["order_id"] for o in result["withdrawn"]] == [pending]
+    assert api.writes() == ["CancelOrderRequest", "CancelOrderRequest", "DeleteCertificateRequest"]
+    assert api.orders == {}
 
 
 def test_absent_leaves_orders_in_unknown_states_with_a_warning():

@@ -3,6 +3,7 @@ import urllib.parse
 
 import pytest
 import requests
+import urllib3
 
 from ansible_collections.alicloud.cas.plugins.module_utils import _transport
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
@@ -10,6 +11,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlibabaCloudError,
     CertificateVerificationError,
     NetworkError,
+    RequestNotSentError,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._signer import sign_rpc
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy, RpcClient
@@ -174,11 +176,74 @@ def test_create_is_not_repeated_when_reconcile_adopts_the_lost_order():
     assert len(session.urls) == 1
 
 
-def test_create_is_repeated_only_after_reconcile_finds_nothing():
-    checks = []
-    rpc, session = client([error(500, "InternalError"), ok({"OrderId": 99})])
-    answer = rpc.call("CreateCertificateRequest", reconcile=lambda: checks.append(1))
-    assert answer["OrderId"] == 99 and len(session.urls) == 2 and checks == [1]
+def refused():
+    """What requests raises when nothing listens: a ConnectionError around NewConnectionError."""
+    reason = urllib3.exceptions.NewConnectionError(None, "Failed to establish a new connection: [Errno 111]")
+    return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", reason))
+
+
+def dropped_after_sending():
+    reason = urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))
+    return requests.exceptions.ConnectionError(reason)
+
+
+@pytest.mark.parametrize("failure", [
+    error(500, "InternalError"), error(503, "ServiceUnavailable"), requests.exceptions.ReadTimeout("read timed out"),
+    dropped_after_sending(), requests.exceptions.ConnectionError("Connection reset by peer"),
+])
+def test_create_is_never_sent_again_once_it_may_have_reached_the_service(failure):
+    checks, sleeps = [], []
+    rpc, session = client([failure, ok({"OrderId": 99})], sleeps=sleeps)
+    with pytest.raises(AlibabaCloudError) as raised:
+        rpc.call("CreateCertificateRequest", reconcile=lambda: checks.append(1))
+    assert not isinstance(raised.value, RequestNotSentError)
+    assert len(session.urls) == 1
+    # Five reads over 15 s, for a list that trails the write.
+    assert len(checks) == 5 and sleeps == [1.0, 2.0, 4.0, 8.0]
+
+
+@pytest.mark.parametrize("failure", [refused(), requests.exceptions.ConnectTimeout("connect timed out")])
+def test_create_that_never_reached_the_service_is_sent_again_without_reconciling(failure):
+    rpc, session = client([failure, ok({"OrderId": 99})])
+    answer = rpc.call("CreateCertificateRequest", reconcile=lambda: pytest.fail("nothing was sent"))
+    assert answer["OrderId"] == 99 and len(session.urls) == 2
+
+
+@pytest.mark.parametrize("failure, not_sent", [
+    (refused(), True), (requests.exceptions.ConnectTimeout("slow connect"), True),
+    (requests.exceptions.ReadTimeout("slow answer"), False), (dropped_after_sending(), False),
+])
+def test_network_errors_say_whether_the_request_was_sent(failure, not_sent):
+    with pytest.raises(NetworkError) as raised:
+        rpc_for([failure], RetryPolicy(max_attempts=1)).call("DescribePackageState")
+    assert isinstance(raised.value, RequestNotSentError) is not_sent
+
+
+def test_reconcile_finding_the_effect_on_a_later_read_is_the_result():
+    answers = iter([None, None, {"OrderId": 7, "Adopted": True}])
+    sleeps = []
+    rpc, session = client([error(503, "ServiceUnavailable")], sleeps=sleeps)
+    assert rpc.call("CreateCertificateRequest", reconcile=lambda: next(answers)) == {"OrderId": 7, "Adopted": True}
+    assert len(session.urls) == 1 and sleeps == [1.0, 2.0]
+
+
+def test_a_failing_reconcile_read_counts_as_not_found_yet():
+    reads = iter([AlibabaCloudError("busy", code="ServiceUnavailable", http_status=503), {"OrderId": 7}])
+
+    def reconcile():
+        answer = next(reads)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    rpc, _session = client([requests.exceptions.ReadTimeout("slow")])
+    assert rpc.call("CreateCertificateRequest", reconcile=reconcile) == {"OrderId": 7}
+
+
+def test_confirmation_waits_double_and_fill_the_window():
+    assert RetryPolicy().confirm_waits() == [1.0, 2.0, 4.0, 8.0]
+    assert RetryPolicy(confirm_window=5).confirm_waits() == [1.0, 2.0, 2.0]
+    assert RetryPolicy(confirm_reads=1).confirm_waits() == []
 
 
 def test_throttled_create_is_retried_without_reconcile():
