@@ -1,25 +1,49 @@
-"""The emulator answers in a few ms per call with both signing schemes (no delayed-ACK stall).
+"""The emulator cannot meet the client's delayed ACK: each reply leaves in one write, on a
+socket with Nagle's algorithm off.
 
-A reply written in several pieces meets the client's delayed ACK and costs about 40 ms per
-call on loopback; the bound below sits well under that and well above the usual ~1 ms, so a
-loaded machine does not make it flaky.
+A reply written in pieces stalls about 40 ms per call on loopback. That figure is measured
+by `make bench` (tests/bench/emulator_speed.py); here the two causes are checked directly, so
+the test does not depend on how loaded the machine is.
 """
+
+import socket
 
 import pytest
 
-from tests.bench.emulator_speed import keep_alive_seconds, sdk_seconds
+from tests.bench.emulator_speed import keep_alive_seconds
+from tests.emulator import server
 
-MEDIAN_BOUND_SECONDS = 0.025
+
+class _CountingWriter:
+    def __init__(self, inner, writes):
+        self._inner, self._writes = inner, writes
+
+    def write(self, data):
+        self._writes.append(len(data))
+        return self._inner.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+@pytest.fixture
+def observed(monkeypatch):
+    seen = {"writes": [], "nodelay": []}
+    setup = server._Handler.setup
+
+    def counting_setup(handler):
+        setup(handler)
+        seen["nodelay"].append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        handler.wfile = _CountingWriter(handler.wfile, seen["writes"])
+
+    monkeypatch.setattr(server._Handler, "setup", counting_setup)
+    return seen
 
 
 @pytest.mark.parametrize("signing", ["v2", "v3"])
-def test_keep_alive_calls_take_a_few_ms(emu, signing):
-    times = keep_alive_seconds(emu, signing, 40)
-    assert sorted(times)[len(times) // 2] < MEDIAN_BOUND_SECONDS, times
-
-
-@pytest.mark.filterwarnings("ignore:datetime.datetime.utcnow:DeprecationWarning")
-@pytest.mark.parametrize("signing", ["v2", "v3"])
-def test_official_sdk_calls_take_a_few_ms(emu, signing):
-    times = sdk_seconds(emu, signing, 20)
-    assert sorted(times)[len(times) // 2] < MEDIAN_BOUND_SECONDS, times
+def test_each_reply_is_one_write_on_a_nodelay_socket(emu, observed, signing):
+    calls = 5
+    keep_alive_seconds(emu, signing, calls)
+    assert len(observed["writes"]) == calls  # one keep-alive connection, one write per reply
+    assert all(size > 0 for size in observed["writes"])
+    assert observed["nodelay"] and all(observed["nodelay"])
