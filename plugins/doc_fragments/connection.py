@@ -69,6 +69,17 @@ options:
       - Timeout in seconds of each HTTP request. Failed requests are retried with backoff within a bounded budget.
     type: int
     default: 30
+  signature_version:
+    description:
+      - How requests are signed.
+      - V(v2) is HMAC-SHA1 with every parameter in the query (C(SignatureVersion=1.0)), as acme.sh and Terraform send it.
+      - V(v3) is C(ACS3-HMAC-SHA256), the default of the current official SDKs, with the signature and the STS token
+        in request headers instead of the URL. Alibaba Cloud's documentation marks V2 as no longer recommended;
+        choose V(v3) to follow that, or to keep the token out of URLs (for example in the logs of a TLS-inspecting
+        proxy).
+    type: str
+    choices: [v2, v3]
+    default: v2
 notes:
   - Secrets (O(access_key_secret), O(security_token)) never appear in results, diffs or error messages.
   - Set the connection options once per product with C(module_defaults) and the action groups

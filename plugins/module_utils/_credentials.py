@@ -11,11 +11,16 @@ environment variables, an aliyun CLI profile file, then an ECS RAM role. A sourc
 is half-configured is an error rather than a silent skip, because falling through to a
 different identity is harder to debug than a clear message.
 
+Credentials from the ECS metadata service expire (they carry an Expiration) and can be
+read again; a CredentialsProvider hands out current ones for each request. Static STS
+tokens (options, environment, an StsToken profile) cannot be renewed by the collection.
+
 Secrets, tokens and file contents never appear in a message or a repr.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from dataclasses import dataclass, field
@@ -63,13 +68,18 @@ class Credentials:
     access_key_secret: str = field(repr=False)
     security_token: str | None = field(default=None, repr=False)
     source: str = "unspecified"
+    # When the service stops accepting them (aware UTC), if the source says so.
+    expiration: datetime.datetime | None = None
+    # Whether resolving again can give fresh ones (true for the ECS metadata service).
+    renewable: bool = False
 
     def __repr__(self):
         # Written out rather than generated so that adding a field later cannot leak it.
-        return "Credentials(access_key_id=%r, security_token=%s, source=%r)" % (
+        return "Credentials(access_key_id=%r, security_token=%s, source=%r, expiration=%s)" % (
             self.access_key_id,
             "<set>" if self.security_token else "None",
             self.source,
+            self.expiration.strftime("%Y-%m-%dT%H:%M:%SZ") if self.expiration else "None",
         )
 
     __str__ = __repr__
@@ -433,4 +443,113 @@ class _Imds:
                 tried=tried,
             )
         return Credentials(_value(data, "AccessKeyId"), _value(data, "AccessKeySecret"),
-                           _value(data, "SecurityToken"), source)
+                           _value(data, "SecurityToken"), source,
+                           expiration=_parse_expiration(data.get("Expiration")), renewable=True)
+
+
+def _parse_expiration(value):
+    """The metadata service's ``Expiration`` (2026-01-02T03:04:05Z) as aware UTC, else None.
+
+    An unreadable value is not fatal: the credentials are then renewed only when the service
+    rejects them as expired.
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.datetime.strptime(value.strip(), "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=datetime.timezone.utc)
+
+
+def _utc_now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+# The official credentials library treats ECS role credentials as stale 15 minutes before
+# they expire (alibabacloud-credentials, ecs_ram_role provider); the margin also covers a
+# request that is retried for a while after it was signed.
+RENEW_BEFORE = datetime.timedelta(minutes=15)
+# The metadata service rotates credentials on its own schedule; until it does, asking again
+# on every request of a polling loop would only add a round trip each time.
+RENEW_INTERVAL = datetime.timedelta(seconds=60)
+
+
+class CredentialsProvider:
+    """The credentials to sign each request with, renewed before they expire when possible.
+
+    ``resolve`` is called without arguments to resolve the credentials again; it is only
+    used when the credentials are ``renewable``. ``on_resolved`` (optional) is called with
+    every set of credentials obtained by renewal, for example to hide their secrets from
+    the module's output.
+    """
+
+    def __init__(self, credentials, resolve=None, on_resolved=None, now=_utc_now,
+                 renew_before=RENEW_BEFORE, renew_interval=RENEW_INTERVAL):
+        self._credentials = credentials
+        self._resolve = resolve
+        self._on_resolved = on_resolved
+        self._now = now
+        self._renew_before = renew_before
+        self._renew_interval = renew_interval
+        self._last_renewal = None
+
+    @property
+    def renewable(self):
+        return self._resolve is not None and self._credentials.renewable
+
+    def current(self):
+        """Credentials for the next request: renewed first when they are about to expire."""
+        credentials = self._credentials
+        if self.renewable and credentials.expiration is not None and self._due():
+            try:
+                self._renew()
+            except CredentialsError:
+                # The old ones still work for a while: use them and try again later.
+                if self._now() >= credentials.expiration:
+                    raise
+        return self._credentials
+
+    def renew_rejected(self, rejected):
+        """Fresh credentials after the service rejected ``rejected`` as expired, else None.
+
+        None means they cannot be renewed, or that resolving again gave the same ones.
+        """
+        if not self.renewable:
+            return None
+        if self._credentials is rejected:
+            self._renew()
+        renewed = self._credentials
+        if (renewed.access_key_id, renewed.security_token) == (rejected.access_key_id, rejected.security_token):
+            return None
+        return renewed
+
+    def _due(self):
+        now = self._now()
+        if self._credentials.expiration - now > self._renew_before:
+            return False
+        return self._last_renewal is None or now - self._last_renewal >= self._renew_interval
+
+    def _renew(self):
+        self._last_renewal = self._now()
+        self._credentials = self._resolve()
+        if self._on_resolved is not None:
+            self._on_resolved(self._credentials)
+
+
+def credentials_provider(options, on_resolved=None, **resolve_kwargs):
+    """Resolve credentials now (so configuration errors come before any call) and return a
+    CredentialsProvider that resolves them the same way again when they need renewal.
+
+    ``resolve_kwargs`` are passed to resolve_credentials; ``on_resolved`` is called with the
+    first and every later set of credentials.
+    """
+    options = dict(options or {})
+
+    def resolve():
+        return resolve_credentials(options, **resolve_kwargs)
+
+    credentials = resolve()
+    if on_resolved is not None:
+        on_resolved(credentials)
+    return CredentialsProvider(credentials, resolve, on_resolved=on_resolved)

@@ -14,7 +14,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.alicloud.cas.plugins.module_utils._credentials import resolve_credentials
+from ansible_collections.alicloud.cas.plugins.module_utils._credentials import credentials_provider
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlicloudCasError,
     ConfigurationError,
@@ -49,6 +49,7 @@ def connection_argument_spec():
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
         timeout=dict(type="int", default=30),
+        signature_version=dict(type="str", default="v2", choices=["v2", "v3"]),
     )
 
 
@@ -106,8 +107,8 @@ class AlicloudModule:
         params = self.params
         if params["timeout"] <= 0:
             raise ConfigurationError("timeout must be a positive number of seconds, got %d." % params["timeout"], "timeout")
-        credentials = resolve_credentials(params)
-        self.hide_secrets(credentials)
+        # Renewed credentials (ECS metadata) are hidden too, as soon as they are resolved.
+        credentials = credentials_provider(params, on_resolved=self.hide_secrets)
         verify = params["ca_path"] or params["validate_certs"]
         if params["ca_path"] and not os.path.isfile(params["ca_path"]):
             raise ConfigurationError("ca_path %s is not a readable file; give a PEM CA bundle." % params["ca_path"], "ca_path")
@@ -116,7 +117,8 @@ class AlicloudModule:
         warning = endpoint.cleartext_warning()
         if warning:
             self.module.warn(warning)
-        rpc = RpcClient(endpoint.url, version, credentials, session=self._session, timeout=params["timeout"], verify=verify)
+        rpc = RpcClient(endpoint.url, version, credentials, session=self._session, timeout=params["timeout"], verify=verify,
+                        signature_version=params["signature_version"])
         self._session = rpc.session  # one connection pool per module run, shared by both products
         return rpc
 

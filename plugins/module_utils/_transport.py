@@ -22,7 +22,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     RequestNotSentError,
     parse_error_body,
 )
-from ansible_collections.alicloud.cas.plugins.module_utils._signer import signed_query
+from ansible_collections.alicloud.cas.plugins.module_utils._signer import signed_query, signed_v3_request
 
 try:
     import requests
@@ -213,14 +213,32 @@ class RetryPolicy:
         return waits
 
 
+SIGNATURE_VERSIONS = ("v2", "v3")
+_EXPIRED_TOKEN = "InvalidSecurityToken.Expired"
+
+
 class RpcClient:
-    """One product's API at one base URL, signed with one set of credentials."""
+    """One product's API at one base URL, signed with one identity.
+
+    ``credentials`` is a Credentials, or a CredentialsProvider that is asked for current
+    credentials at each attempt (and renews those that can be renewed).
+    ``signature_version`` is ``v2`` (HMAC-SHA1, everything in the query) or ``v3``
+    (ACS3-HMAC-SHA256, parameters in the query, Action, Version and signature in headers).
+    """
 
     def __init__(self, endpoint, version, credentials, session=None, timeout=30, verify=True,
-                 retry_policy=None, sleep=time.sleep, clock=time.monotonic):
+                 retry_policy=None, sleep=time.sleep, clock=time.monotonic, signature_version="v2"):
+        if signature_version not in SIGNATURE_VERSIONS:
+            raise ConfigurationError(
+                "signature_version must be v2 or v3, got %r." % (signature_version,), option="signature_version")
         self.endpoint = endpoint
         self.version = version
-        self.credentials = credentials
+        self.signature_version = signature_version
+        if not hasattr(credentials, "current"):
+            # Imported here because _credentials imports this module (for requests).
+            from ansible_collections.alicloud.cas.plugins.module_utils._credentials import CredentialsProvider
+            credentials = CredentialsProvider(credentials)
+        self.credentials_provider = credentials
         self.timeout = timeout
         self.verify = verify
         self.retry_policy = retry_policy or RetryPolicy()
@@ -283,10 +301,37 @@ class RpcClient:
                 self._sleep(waits[read])
         return None
 
+    @property
+    def credentials(self):
+        """The credentials the next attempt is signed with."""
+        return self.credentials_provider.current()
+
     def _attempt(self, action, params):
-        url = "%s/?%s" % (self.endpoint, signed_query("POST", action, self.version, params, self.credentials))
+        credentials = self.credentials_provider.current()
         try:
-            response = self.session.post(url, timeout=self.timeout, verify=self.verify)
+            return self._send(action, params, credentials)
+        except AlibabaCloudError as error:
+            if error.code != _EXPIRED_TOKEN:
+                raise
+            # The gateway refused the request, so nothing was applied and sending it once
+            # more with renewed credentials is safe, even for a create.
+            renewed = self.credentials_provider.renew_rejected(credentials)
+            if renewed is None:
+                raise
+            return self._send(action, params, renewed)
+
+    def _signed_request(self, action, params, credentials):
+        """(url, extra keyword arguments for post) of one freshly signed attempt."""
+        if self.signature_version == "v3":
+            query, headers = signed_v3_request("POST", self.endpoint.split("://", 1)[1], action, self.version,
+                                               params, credentials)
+            return ("%s/?%s" % (self.endpoint, query) if query else self.endpoint + "/"), {"headers": headers}
+        return "%s/?%s" % (self.endpoint, signed_query("POST", action, self.version, params, credentials)), {}
+
+    def _send(self, action, params, credentials):
+        url, extra = self._signed_request(action, params, credentials)
+        try:
+            response = self.session.post(url, timeout=self.timeout, verify=self.verify, **extra)
         except requests.exceptions.SSLError as exc:
             raise CertificateVerificationError(
                 "TLS verification of %s failed: %s. Pass ca_path with the CA bundle that signed"

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,8 @@ import requests
 
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import (
     Credentials,
+    CredentialsProvider,
+    credentials_provider,
     resolve_credentials,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import CredentialsError
@@ -446,7 +449,9 @@ def test_no_metadata_request_without_role(home, metadata):
 
 def test_imdsv2_token_is_used(metadata):
     creds = resolve({"ecs_role_name": "MyRole"}, metadata_url=metadata.url + "/")
-    assert creds == Credentials("STS.ecs-id", ECS_SECRET, ECS_TOKEN, "ECS RAM role 'MyRole'")
+    assert creds == Credentials("STS.ecs-id", ECS_SECRET, ECS_TOKEN, "ECS RAM role 'MyRole'",
+                                expiration=datetime.datetime(2099, 1, 1, tzinfo=datetime.timezone.utc),
+                                renewable=True)
     (put_method, put_path, put_headers), (get_method, get_path, get_headers) = metadata.requests
     assert (put_method, put_path) == ("PUT", "/latest/api/token")
     assert put_headers["X-aliyun-ecs-metadata-token-ttl-seconds"] == "21600"
@@ -589,3 +594,186 @@ def test_default_environ_and_home_are_used(monkeypatch, tmp_path):
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ENV_SECRET)
     creds = resolve_credentials({}, metadata_url=NO_SERVER_URL)
     assert creds.access_key_id == "real-env-id"
+
+
+# --- Expiring credentials: renewal -------------------------------------------------------
+
+def _utc_in(**delta):
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(**delta)
+
+
+def _iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def role_answer(key_id, secret, token, expiration):
+    return (200, {"Code": "Success", "AccessKeyId": key_id, "AccessKeySecret": secret, "SecurityToken": token,
+                  "Expiration": _iso(expiration)})
+
+
+def credential_reads(metadata):
+    return [r for r in metadata.requests if r[0] == "GET"]
+
+
+def provider_for_role(metadata, home, **kwargs):
+    return credentials_provider({"ecs_role_name": "MyRole"}, environ={}, home=str(home),
+                                metadata_url=metadata.url, timeout=2.0, **kwargs)
+
+
+@pytest.mark.parametrize("expiration", [None, 42, "tomorrow", "2099-01-01 00:00:00"])
+def test_unreadable_expiration_means_unknown_not_an_error(metadata, expiration):
+    answer = dict(metadata.roles["MyRole"][1], Expiration=expiration)
+    metadata.roles["MyRole"] = (200, answer)
+    creds = resolve({"ecs_role_name": "MyRole"}, metadata_url=metadata.url)
+    assert creds.expiration is None and creds.renewable
+
+
+def test_static_sts_credentials_are_not_renewable(home):
+    write_config(home, [{"name": "sts", "mode": "StsToken", "access_key_id": "STS.f", "access_key_secret": FILE_SECRET,
+                         "sts_token": FILE_TOKEN}], current="sts")
+    for creds in (resolve({"access_key_id": "STS.o", "access_key_secret": SECRET, "security_token": TOKEN}),
+                  resolve(environ={"ALIBABA_CLOUD_ACCESS_KEY_ID": "STS.e", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ENV_SECRET,
+                                   "ALIBABA_CLOUD_SECURITY_TOKEN": TOKEN}),
+                  resolve(home=home)):
+        assert (creds.renewable, creds.expiration) == (False, None)
+        provider = CredentialsProvider(creds, resolve=pytest.fail)
+        assert provider.current() is creds
+        assert provider.renew_rejected(creds) is None
+
+
+def test_provider_renews_metadata_credentials_that_are_about_to_expire(metadata, home):
+    metadata.roles["MyRole"] = role_answer("STS.first", ECS_SECRET, ECS_TOKEN, _utc_in(minutes=5))
+    seen = []
+    provider = provider_for_role(metadata, home, on_resolved=seen.append)
+    assert [c.access_key_id for c in seen] == ["STS.first"]
+    metadata.roles["MyRole"] = role_answer("STS.second", "second-secret", "second-token", _utc_in(hours=6))
+    assert provider.current().access_key_id == "STS.second"
+    assert provider.current().access_key_id == "STS.second"
+    assert len(credential_reads(metadata)) == 2  # the renewed ones are far from expiry: not read again
+    assert [c.access_key_id for c in seen] == ["STS.first", "STS.second"]
+
+
+def test_provider_does_not_read_credentials_far_from_expiry_again(metadata, home):
+    provider = provider_for_role(metadata, home)  # the default answer expires in 2099
+    for _ in range(3):
+        assert provider.current().access_key_id == "STS.ecs-id"
+    assert len(credential_reads(metadata)) == 1
+
+
+def test_provider_asks_at_most_once_a_minute_while_the_service_gives_the_same(metadata):
+    expiring = resolve({"ecs_role_name": "MyRole"}, metadata_url=metadata.url)
+    clock = [expiring.expiration - datetime.timedelta(minutes=10)]
+    calls = []
+
+    def again():
+        calls.append(clock[0])
+        return expiring
+
+    provider = CredentialsProvider(expiring, again, now=lambda: clock[0])
+    provider.current()
+    clock[0] += datetime.timedelta(seconds=30)
+    provider.current()
+    clock[0] += datetime.timedelta(seconds=31)
+    provider.current()
+    assert len(calls) == 2
+
+
+def test_renewal_failure_keeps_credentials_until_they_expire(metadata, home):
+    metadata.roles["MyRole"] = role_answer("STS.first", ECS_SECRET, ECS_TOKEN, _utc_in(minutes=5))
+    seen = []
+    provider = provider_for_role(metadata, home, on_resolved=seen.append)
+    metadata.roles["MyRole"] = (500, b"busy")
+    assert provider.current().access_key_id == "STS.first"
+    assert len(credential_reads(metadata)) == 2
+
+    expired = seen[0]
+    lapsed = CredentialsProvider(expired, lambda: resolve({"ecs_role_name": "MyRole"}, metadata_url=metadata.url),
+                                 now=lambda: expired.expiration)
+    with pytest.raises(CredentialsError, match="HTTP 500") as raised:
+        lapsed.current()
+    assert_clean_error(raised.value)
+
+
+def test_renew_rejected_reads_again_once_and_needs_new_credentials(metadata, home):
+    provider = provider_for_role(metadata, home)
+    rejected = provider.current()
+    assert provider.renew_rejected(rejected) is None  # the service still hands out the same ones
+    metadata.roles["MyRole"] = role_answer("STS.second", "second-secret", "second-token", _utc_in(hours=6))
+    assert provider.renew_rejected(rejected) is None  # already read again for this rejection
+    assert len(credential_reads(metadata)) == 2
+
+
+# --- Renewal end to end: the client against the emulator, credentials from the fake metadata service
+
+EMULATOR_ACCOUNT = "1234567890123456"
+
+
+@pytest.fixture(scope="module")
+def emu():
+    from tests.emulator import running_emulator
+    yield from running_emulator(seed="demo")
+
+
+def emulated_client(emu, credentials, signature_version="v2"):
+    from ansible_collections.alicloud.cas.plugins.module_utils._transport import CAS_VERSION, RetryPolicy, RpcClient
+    return RpcClient(emu.base_url, CAS_VERSION, credentials, verify=emu.ca_path,
+                     retry_policy=RetryPolicy(max_attempts=1), signature_version=signature_version)
+
+
+@pytest.mark.parametrize("signature_version", ["v2", "v3"])
+def test_long_wait_renews_metadata_credentials_before_the_service_refuses_them(emu, metadata, home,
+                                                                               signature_version):
+    emu.control.reset("demo")
+    first_expiry = _utc_in(minutes=10)
+    emu.control.add_sts(EMULATOR_ACCOUNT, "STS.first", "first-secret", "first-token", expired=_iso(first_expiry))
+    emu.control.add_sts(EMULATOR_ACCOUNT, "STS.second", "second-secret", "second-token", expired=False)
+    metadata.roles["MyRole"] = role_answer("STS.first", "first-secret", "first-token", first_expiry)
+    provider = provider_for_role(metadata, home)
+    # Time passes in a long poll: the service rotates the role's credentials and the old ones lapse.
+    metadata.roles["MyRole"] = role_answer("STS.second", "second-secret", "second-token", _utc_in(hours=6))
+    emu.control.add_sts(EMULATOR_ACCOUNT, "STS.first", "first-secret", "first-token", expired=True)
+    assert emulated_client(emu, provider, signature_version).call("DescribePackageState")["TotalCount"] == 20
+    used = [c.get("access_key_id") for c in emu.control.calls()]
+    assert used == ["STS.second"]
+
+
+@pytest.mark.parametrize("signature_version", ["v2", "v3"])
+def test_expired_answer_renews_metadata_credentials_once_and_repeats_the_call(emu, metadata, home,
+                                                                            signature_version):
+    emu.control.reset("demo")
+    # The metadata service says the first ones are good for hours, but the gateway has already
+    # stopped accepting them (revoked, or this host's clock is behind).
+    emu.control.add_sts(EMULATOR_ACCOUNT, "STS.first", "first-secret", "first-token", expired=True)
+    emu.control.add_sts(EMULATOR_ACCOUNT, "STS.second", "second-secret", "second-token", expired=False)
+    metadata.roles["MyRole"] = role_answer("STS.first", "first-secret", "first-token", _utc_in(hours=5))
+    provider = provider_for_role(metadata, home)
+    metadata.roles["MyRole"] = role_answer("STS.second", "second-secret", "second-token", _utc_in(hours=6))
+    assert emulated_client(emu, provider, signature_version).call("DescribePackageState")["TotalCount"] == 20
+    assert [c.get("access_key_id") for c in emu.control.calls()] == ["STS.first", "STS.second"]
+
+
+def test_expired_static_token_is_not_renewed_and_keeps_its_hint(emu):
+    from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError
+    emu.control.reset("demo")
+    emu.control.add_sts(EMULATOR_ACCOUNT, "STS.first", "first-secret", "first-token", expired=True)
+    static = resolve({"access_key_id": "STS.first", "access_key_secret": "first-secret",
+                      "security_token": "first-token"})
+    with pytest.raises(AlibabaCloudError) as raised:
+        emulated_client(emu, static).call("DescribePackageState")
+    assert raised.value.code == "InvalidSecurityToken.Expired"
+    assert "Request new STS credentials" in str(raised.value) and "first-token" not in str(raised.value)
+    assert len(emu.control.calls()) == 1
+
+
+def test_metadata_credentials_rejected_twice_fail_after_one_renewal(emu, metadata, home):
+    from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError
+    emu.control.reset("demo")
+    for key_id in ("STS.first", "STS.second"):
+        emu.control.add_sts(EMULATOR_ACCOUNT, key_id, "s-" + key_id, "t-" + key_id, expired=True)
+    metadata.roles["MyRole"] = role_answer("STS.first", "s-STS.first", "t-STS.first", _utc_in(hours=5))
+    provider = provider_for_role(metadata, home)
+    metadata.roles["MyRole"] = role_answer("STS.second", "s-STS.second", "t-STS.second", _utc_in(hours=6))
+    with pytest.raises(AlibabaCloudError) as raised:
+        emulated_client(emu, provider).call("DescribePackageState")
+    assert raised.value.code == "InvalidSecurityToken.Expired"
+    assert len(emu.control.calls()) == 2
