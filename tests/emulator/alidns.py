@@ -10,7 +10,7 @@ from .state import Caller, Record, State, Zone, now_ms
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "TXT", "MX", "NS", "SRV", "CAA")
 LINES = ("default", "telecom", "unicom", "mobile", "oversea", "edu", "drpeng", "btvn")
-MIN_TTL, MAX_TTL, DEFAULT_TTL = 600, 86400, 600  # 600 s is the free edition's floor
+MAX_TTL, DEFAULT_TTL = 86400, 600  # the smallest TTL is the ttl_floor setting
 MAX_RECORDS_PER_SLOT = 90  # same RR + Type + Line
 MAX_TXT_LENGTH = 512
 DNS_SERVERS = ["dns9.hichina.com", "dns10.hichina.com"]
@@ -98,7 +98,7 @@ class AlidnsService:
         if not domains.is_valid_rr(rr) or len(rr) + len(zone.name) > 253:
             raise invalid_parameter("RR", "The parameter value RR is invalid.")
         rr = rr if rr in ("@", "*") else rr.lower()
-        ttl = int_param(params, "TTL", DEFAULT_TTL, MIN_TTL, MAX_TTL)
+        ttl = int_param(params, "TTL", DEFAULT_TTL, self.state.settings.ttl_floor, MAX_TTL)
         line = params.get("Line") or "default"
         if line not in LINES:
             raise invalid_parameter("Line")
@@ -177,7 +177,7 @@ class AlidnsService:
 
     def describe_domains(self, caller: Caller, params: dict) -> dict:
         page_number = int_param(params, "PageNumber", 1, 1)
-        page_size = int_param(params, "PageSize", 20, 1, 100)
+        page_size = self.state.served_page_size(int_param(params, "PageSize", 20, 1, 100))
         keyword = params.get("KeyWord", "").lower()
         mode = params.get("SearchMode", "LIKE").upper()
         with self.state.lock:
@@ -197,7 +197,7 @@ class AlidnsService:
     def describe_domain_records(self, caller: Caller, params: dict) -> dict:
         (domain_name,) = require(params, "DomainName")
         page_number = int_param(params, "PageNumber", 1, 1)
-        page_size = int_param(params, "PageSize", 20, 1, 500)
+        page_size = self.state.served_page_size(int_param(params, "PageSize", 20, 1, 500))
         with self.state.lock:
             zone = self.zone_for(caller.account_id, domain_name)
             records = [r for r in zone.records.values() if _matches_filters(r, params)]
@@ -212,7 +212,7 @@ class AlidnsService:
         (sub_domain,) = require(params, "SubDomain")
         sub_domain = sub_domain.lower().rstrip(".")
         page_number = int_param(params, "PageNumber", 1, 1)
-        page_size = int_param(params, "PageSize", 20, 1, 500)
+        page_size = self.state.served_page_size(int_param(params, "PageSize", 20, 1, 500))
         if not domains.is_hostname(sub_domain.replace("_", "x").replace("*", "x")):
             raise ApiError(400, "InvalidDomainName.Format", "The domain name format is invalid.")
         type_ = params.get("Type", "").upper()

@@ -271,7 +271,7 @@ class CasService:
         if order_type not in LIST_ORDER_TYPES:
             raise invalid_parameter("OrderType", f"Valid values: {', '.join(LIST_ORDER_TYPES)}.")
         current_page = int_param(params, "CurrentPage", 1, 1)
-        show_size = int_param(params, "ShowSize", 50, 1)
+        show_size = self.state.served_page_size(int_param(params, "ShowSize", 50, 1))
         keyword = params.get("Keyword", "").lower()
         status = params.get("Status", "").upper()
         with self.state.lock:

@@ -53,6 +53,15 @@ def _check_instance_settings(body: dict) -> None:
         raise ControlError(400, "contact_limit must be >= 0")
 
 
+def _check_alidns_settings(body: dict) -> None:
+    if float(body.get("dns_visibility_delay", 0)) < 0:
+        raise ControlError(400, "dns_visibility_delay must be >= 0")
+    if not 1 <= int(body.get("ttl_floor", 600)) <= 86400:
+        raise ControlError(400, "ttl_floor must be from 1 to 86400")
+    if body.get("show_size_cap") is not None and int(body["show_size_cap"]) < 1:
+        raise ControlError(400, "show_size_cap must be null or >= 1")
+
+
 def _check_order_settings(body: dict) -> None:
     if body.get("fresh_order_list_status", "CHECKING") not in ("CHECKING", "PAYED"):
         raise ControlError(400, "fresh_order_list_status must be 'CHECKING' or 'PAYED'")
@@ -209,6 +218,7 @@ class ControlApi:
             raise ControlError(400, "issue_delay must be >= 0 and validity_days >= 1")
         _check_instance_settings(body)
         _check_order_settings(body)
+        _check_alidns_settings(body)
         with self.state.lock:
             settings = self.state.settings
             for name, value in body.items():
@@ -222,8 +232,12 @@ class ControlApi:
                     value = bool(value)
                 elif name in ("instance_validation_delay", "instance_cancel_delay"):
                     value = float(value)
-                elif name in ("contact_limit", "list_lag"):
+                elif name in ("contact_limit", "list_lag", "ttl_floor"):
                     value = int(value)
+                elif name == "dns_visibility_delay":
+                    value = float(value)
+                elif name == "show_size_cap":
+                    value = None if value is None else int(value)
                 setattr(settings, name, value)
             return {"ok": True, "settings": dataclasses.asdict(settings)}
 

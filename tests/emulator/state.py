@@ -115,6 +115,10 @@ class Settings:
     instance_time_unit: str = "ms"  # or "s": unit of V2.0 timestamps
     client_token_honoured: bool = False  # a repeated ClientToken returns the first answer
     contact_limit: int = 100
+    # Alidns behaviours the reference leaves UNCONFIRMED (README, "Choices for unconfirmed behaviour").
+    dns_visibility_delay: float = 0.0  # seconds before a written TXT record counts for CAS validation
+    ttl_floor: int = 600  # smallest TTL Alidns accepts: 600 on the free edition, down to 1 on paid ones
+    show_size_cap: int | None = None  # most items a list page holds, whatever PageSize/ShowSize asked
 
 
 class State:
@@ -190,7 +194,12 @@ class State:
         return best
 
     def public_txt_values(self, fqdn: str) -> set[str]:
-        """TXT values published for ``fqdn`` in any account's zones: hosted DNS is public."""
+        """TXT values published for ``fqdn`` in any account's zones: hosted DNS is public.
+
+        A record counts only ``dns_visibility_delay`` seconds after it was last written, as
+        when the validating resolver sees the authoritative servers late.
+        """
+        visible_before = now_ms() - int(self.settings.dns_visibility_delay * 1000)
         values = set()
         for zones in self.zones.values():
             for zone in zones.values():
@@ -200,8 +209,14 @@ class State:
                 values.update(
                     r.value for r in zone.records.values()
                     if r.type == "TXT" and r.rr.lower() == rr and r.status == "ENABLE"
+                    and r.update_ms <= visible_before
                 )
         return values
+
+    def served_page_size(self, asked: int) -> int:
+        """The page size a list answers with: the one asked, unless ``show_size_cap`` is lower."""
+        cap = self.settings.show_size_cap
+        return min(asked, cap) if cap else asked
 
     # --- lagging lists (setting list_lag) -----------------------------------------------------
     def record_list_change(self, account_id: str, list_name: str, key, before: dict | None) -> None:

@@ -476,3 +476,84 @@ def test_diff_shows_sorted_sets_before_and_after():
 
 def test_no_diff_without_diff_mode():
     assert "diff" not in run_on(FakeAlidns(), record="t.example.com", values=["x"])
+
+
+# --- through a real client against the emulator, under each unconfirmed Alidns behaviour -----
+
+EMULATOR_KEY = "LTAI5tEmulatorDemoKey01"
+EMULATOR_SECRET = "EmulatorDemoSecret0123456789abc"
+EMULATOR_ACCOUNT = "1234567890123456"
+# One switch at a time, each of its values (tests/emulator/README.md, "Choices for
+# unconfirmed behaviour"): none of them may change what dns_record does.
+ALIDNS_SWITCHES = [
+    {"dns_visibility_delay": 0.0}, {"dns_visibility_delay": 0.5},
+    {"ttl_floor": 600}, {"ttl_floor": 1},
+    {"show_size_cap": None}, {"show_size_cap": 50}, {"show_size_cap": 100},
+]
+VALUES = ["token-%03d" % i for i in range(55)]  # more than a capped page holds
+
+
+@pytest.fixture(scope="module")
+def emu():
+    from tests.emulator import running_emulator
+
+    yield from running_emulator(seed="demo")
+
+
+def _emulated(emu, settings):
+    from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
+    from ansible_collections.alicloud.cas.plugins.module_utils._transport import ALIDNS_VERSION, RetryPolicy, RpcClient
+
+    emu.control.reset("demo")
+    emu.control.settings(**settings)
+    # More zones than a DescribeDomains page holds, so zone discovery pages too.
+    for index in range(110):
+        emu.control.add_zone(EMULATOR_ACCOUNT, "zone%03d.example.net" % index)
+    rpc = RpcClient(emu.base_url, ALIDNS_VERSION, Credentials(EMULATOR_KEY, EMULATOR_SECRET), verify=emu.ca_path,
+                    retry_policy=RetryPolicy(max_attempts=1))
+    return lambda: AlidnsClient(rpc)
+
+
+def _writes(emu):
+    return [c["action"] for c in emu.control.calls() if c["action"] in ("AddDomainRecord", "UpdateDomainRecord",
+                                                                          "DeleteDomainRecord")]
+
+
+@pytest.mark.parametrize("settings", ALIDNS_SWITCHES, ids=lambda s: "%s=%s" % next(iter(s.items())))
+def test_record_set_is_idempotent_through_the_emulator(emu, settings):
+    client = _emulated(emu, settings)
+    ttl = 60 if settings.get("ttl_floor") == 1 else 600
+    wanted = dict(record="_dnsauth.www.example.com", values=VALUES, ttl=ttl, on_existing="replace")
+    first = run(params(**wanted), client)
+    assert first["changed"] is True and [r["value"] for r in first["records"]] == VALUES
+    assert {r["ttl"] for r in first["records"]} == {ttl}
+
+    emu.control.clear_calls()
+    second = run(params(**wanted), client)
+    assert second["changed"] is False and second["records"] == first["records"]
+    assert _writes(emu) == []
+    # Pages actually served: 111 zones and 55 records, in pages of 100 / 500 unless capped.
+    cap = settings.get("show_size_cap") or 500
+    reads = [c["action"] for c in emu.control.calls()]
+    assert reads.count("DescribeDomains") == -(-111 // min(100, cap))
+    assert reads.count("DescribeDomainRecords") == -(-55 // cap)
+
+    shrunk = run(params(**dict(wanted, values=VALUES[:3])), client)
+    assert shrunk["changed"] is True and [r["value"] for r in shrunk["records"]] == VALUES[:3]
+    emu.control.clear_calls()
+    assert run(params(**dict(wanted, values=VALUES[:3])), client)["changed"] is False
+    assert run(params(**dict(wanted, values=None, state="absent")), client)["records"] == []
+    assert run(params(**dict(wanted, values=None, state="absent")), client)["changed"] is False
+
+
+@pytest.mark.parametrize("floor", [600, 1])
+def test_ttl_floor_of_the_zone_decides_through_the_emulator(emu, floor):
+    client = _emulated(emu, {"ttl_floor": floor})
+    wanted = params(record="www.example.com", type="A", values=["192.0.2.1"], ttl=60)
+    if floor == 1:
+        assert [r["ttl"] for r in run(wanted, client)["records"]] == [60]
+        return
+    with pytest.raises(ConfigurationError) as info:
+        run(wanted, client)
+    assert info.value.option == "ttl" and "refused ttl 60" in str(info.value)
+    assert run(dict(wanted, state="absent", values=None), client)["changed"] is False  # nothing was written
