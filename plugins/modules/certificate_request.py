@@ -13,13 +13,22 @@ description:
   - Makes sure a DV certificate order exists for one domain in Alibaba Cloud SSL Certificates Service (CAS),
     through C(CreateCertificateRequest), or C(CreateCertificateWithCsrRequest) when O(csr) is given.
   - Idempotent. The account's orders (C(ListUserCertificateOrder), order type C(CPACK), all pages) are read first
-    and matched exactly on the domain (case-insensitive, internationalised names compared in punycode). A new order
-    is submitted only when no order is in progress and no issued certificate is valid for more than
-    O(renew_before_days) days, or when O(force=true).
-  - Submitting spends paid quota, so a submit is never repeated blindly. When its answer is lost (network error,
-    timeout, server error), the orders are read again and the order the lost request created is adopted.
+    and matched exactly on the domain (case-insensitive, internationalised names compared in punycode). Every listed
+    order that is not expired, revoked or failed is described (C(DescribeCertificateState)), because the list status
+    may lag behind. A new order is submitted only when none of them is pending with the wanted O(validate_type), under
+    review, or issued for the wanted key and not due for renewal (see O(csr) and O(renew_before_days)), or when
+    O(force=true).
+  - Submitting spends paid quota, so a submit is sent again only when it provably never reached CAS (the connection
+    could not be made, or the call was throttled). When its answer is lost otherwise (read timeout, dropped
+    connection, server error), the orders are read again for about 15 seconds and the order bought by this request
+    is adopted, with a warning. If none shows up the task fails, saying that the order may have been created
+    (C(order_may_exist=true)); running it again reuses that order once the list shows it, and submits one only if
+    none exists.
+  - After a submit the task waits (about 15 seconds at most) until the order list shows the new order, so that the
+    next run finds it; if the list still lags, a warning says so.
   - With O(state=absent), pending and failed orders for the domain are withdrawn (C(CancelOrderRequest) where the
-    order is pending, then C(DeleteCertificateRequest)). Issued certificates are left alone, with a warning.
+    order is pending, then C(DeleteCertificateRequest); a cancel that CAS applies only later is waited for). Issued
+    certificates are left alone, with a warning.
   - Every option is checked before the first API call. Whether the applicant (O(username), O(email), O(phone)) is
     needed is only known after the orders have been read, but is still checked before anything is written.
   - Use M(alicloud.cas.certificate_request_info) to wait for the validation and fetch the certificate.
@@ -82,7 +91,10 @@ options:
       - A PEM certificate signing request (RSA of at least 2048 bits, or ECC) whose common name is O(domain).
       - The request then goes through C(CreateCertificateWithCsrRequest), so the private key never leaves your host.
       - Without it, CAS generates the key pair, and M(alicloud.cas.certificate_request_info) can return the key.
-      - An existing order for the domain is reused whatever CSR it was made with.
+      - An issued order is reused only when its certificate holds this CSR's public key. Without O(csr), only an
+        order whose key CAS generated is reused (CAS returns a private key only for those).
+      - A pending order's CSR cannot be read back, so a pending order is reused whatever CSR it was made with; once
+        it is issued for another key, the next run submits a new order.
     type: str
   tags:
     description:
@@ -95,7 +107,9 @@ options:
     default: false
   renew_before_days:
     description:
-      - An issued certificate that expires within this many days no longer counts, so a new order is submitted.
+      - An issued certificate with less than this many days left no longer counts, so a new order is submitted.
+      - Decided on the certificate's own notAfter, to the second, by the same rule as
+        M(alicloud.cas.certificate_file_info).
     type: int
     default: 30
 extends_documentation_fragment:
