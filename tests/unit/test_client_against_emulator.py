@@ -1,5 +1,6 @@
 """The collection's client against the emulator over HTTPS: every emulated action with a
-valid signature, and each documented gateway error when a credential or signature part is wrong.
+valid signature, and each documented gateway error when a credential or signature part is wrong,
+under both signature versions (V2 HMAC-SHA1 and V3 ACS3-HMAC-SHA256).
 """
 
 import datetime
@@ -17,7 +18,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     CertificateVerificationError,
     NetworkError,
 )
-from ansible_collections.alicloud.cas.plugins.module_utils._signer import signed_query
+from ansible_collections.alicloud.cas.plugins.module_utils._signer import signed_query, signed_v3_request
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import (
     ALIDNS_VERSION,
     CAS_VERSION,
@@ -42,14 +43,24 @@ def fresh(emu):
     emu.control.reset("demo")
 
 
-def rpc(emu, version=CAS_VERSION, credentials=None, verify=None, policy=NO_RETRY):
+@pytest.fixture(params=["v2", "v3"])
+def signing(request):
+    return request.param
+
+
+def rpc(emu, version=CAS_VERSION, credentials=None, verify=None, policy=NO_RETRY, signing="v2"):
     return RpcClient(emu.base_url, version, credentials or Credentials(KEY, SECRET),
-                     verify=emu.ca_path if verify is None else verify, retry_policy=policy)
+                     verify=emu.ca_path if verify is None else verify, retry_policy=policy, signature_version=signing)
 
 
-def test_every_cas_action_through_https(emu):
-    cas = CasClient(rpc(emu))
-    dns = AlidnsClient(rpc(emu, ALIDNS_VERSION))
+def signed_by(emu, signing):
+    """The signature version the gateway saw in every call so far."""
+    return {call.get("signature_version") for call in emu.control.calls()} == {signing}
+
+
+def test_every_cas_action_through_https(emu, signing):
+    cas = CasClient(rpc(emu, signing=signing))
+    dns = AlidnsClient(rpc(emu, ALIDNS_VERSION, signing=signing))
     assert cas.package_state("digicert-free-1-free")["remaining"] == 20
     order_id = cas.create("www.example.com", "admin@example.com", "13800000000", "Ops", "DNS",
                           tags={"env": "test"})["order_id"]
@@ -71,10 +82,11 @@ def test_every_cas_action_through_https(emu):
     cas.cancel(second)
     cas.delete(second)
     assert cas.package_state("digicert-free-1-free")["used"] == 1
+    assert signed_by(emu, signing)
 
 
-def test_every_alidns_action_through_https(emu):
-    api = rpc(emu, ALIDNS_VERSION)
+def test_every_alidns_action_through_https(emu, signing):
+    api = rpc(emu, ALIDNS_VERSION, signing=signing)
     dns = AlidnsClient(api)
     assert dns.zones() == ["example.com"]
     first = dns.add("example.com", "www", "A", "192.0.2.1")
@@ -85,64 +97,82 @@ def test_every_alidns_action_through_https(emu):
     assert api.call("GetMainDomainName", {"InputString": "www.example.com"})["DomainName"] == "example.com"
     assert api.call("DeleteSubDomainRecords", {"DomainName": "example.com", "RR": "www"})["TotalCount"] == "1"
     dns.delete(first)  # already gone: DomainRecordNotBelongToUser counts as deleted
+    assert signed_by(emu, signing)
 
 
-def gateway_error(emu, credentials=None, **query_overrides):
-    client = rpc(emu, credentials=credentials)
+def signed_post(emu, client, signing, **overrides):
+    """One DescribePackageState sent by hand, signed with a chosen date or nonce."""
+    if signing == "v3":
+        query, headers = signed_v3_request("POST", emu.base_url.split("://", 1)[1], "DescribePackageState",
+                                           CAS_VERSION, {}, client.credentials, **overrides)
+        return client.session.post("%s/?%s" % (emu.base_url, query), headers=headers, verify=emu.ca_path, timeout=10)
+    query = signed_query("POST", "DescribePackageState", CAS_VERSION, {}, client.credentials, **overrides)
+    return client.session.post("%s/?%s" % (emu.base_url, query), verify=emu.ca_path, timeout=10)
+
+
+def gateway_error(emu, credentials=None, signing="v2", **overrides):
+    client = rpc(emu, credentials=credentials, signing=signing)
     with pytest.raises(AlibabaCloudError) as raised:
-        if query_overrides:
-            query = signed_query("POST", "DescribePackageState", CAS_VERSION, {}, client.credentials, **query_overrides)
-            client._decode("DescribePackageState", client.session.post(
-                "%s/?%s" % (emu.base_url, query), verify=emu.ca_path, timeout=10))
+        if overrides:
+            client._decode("DescribePackageState", signed_post(emu, client, signing, **overrides))
         else:
             client.call("DescribePackageState")
+    assert signed_by(emu, signing)
     return raised.value
 
 
-def test_wrong_secret_is_signature_does_not_match(emu):
-    err = gateway_error(emu, Credentials(KEY, "wrong-secret"))
+def test_wrong_secret_is_signature_does_not_match(emu, signing):
+    err = gateway_error(emu, Credentials(KEY, "wrong-secret"), signing)
     assert (err.code, err.http_status) == ("SignatureDoesNotMatch", 400)
     assert "check access_key_secret" in str(err)
 
 
-def test_sts_token_quoted_by_signature_does_not_match_is_removed(emu):
-    """The gateway echoes its string to sign, the token URL-encoded twice in it."""
+def test_sts_token_quoted_by_signature_does_not_match_is_removed(emu, signing):
+    """The gateway echoes its string to sign (V2: the token URL-encoded twice in it; V3: its
+    canonical request, with the token as a header value)."""
     token = "CAIS+live/token9XvB3mK7wR2tY8pL5nD1sF4gH6jJ0=="
     emu.control.add_sts(ACCOUNT, "STS.Quoted", "sts-secret", token, expired=False)
-    err = gateway_error(emu, Credentials("STS.Quoted", "wrong-secret", token))
-    assert err.code == "SignatureDoesNotMatch" and "string to sign is: <removed" in err.message
+    err = gateway_error(emu, Credentials("STS.Quoted", "wrong-secret", token), signing)
+    assert err.code == "SignatureDoesNotMatch"
+    if signing == "v2":
+        assert "string to sign is: <removed" in err.message
+    else:
+        assert "x-acs-security-token:" in err.message  # the quoted canonical request names the token's header
     once = urllib.parse.quote(token, safe="")
     text = str(err) + json.dumps(err.to_result())
     assert [form for form in (token, once, urllib.parse.quote(once, safe="")) if form in text] == []
 
 
-def test_unknown_key(emu):
-    err = gateway_error(emu, Credentials("LTAIunknown", SECRET))
+def test_unknown_key(emu, signing):
+    err = gateway_error(emu, Credentials("LTAIunknown", SECRET), signing)
     assert (err.code, err.http_status) == ("InvalidAccessKeyId.NotFound", 404)
     assert err.request_id and err.action == "DescribePackageState"
 
 
-def test_expired_and_mismatched_sts_token(emu):
+def test_expired_and_mismatched_sts_token(emu, signing):
     emu.control.add_sts(ACCOUNT, "STS.Expired", "sts-secret", "token-one", expired=True)
-    expired = gateway_error(emu, Credentials("STS.Expired", "sts-secret", "token-one"))
+    expired = gateway_error(emu, Credentials("STS.Expired", "sts-secret", "token-one"), signing)
     assert expired.code == "InvalidSecurityToken.Expired"
     assert "Request new STS credentials" in str(expired) and "token-one" not in str(expired)
     emu.control.add_sts(ACCOUNT, "STS.Live", "sts-secret", "token-two", expired=False)
-    assert gateway_error(emu, Credentials("STS.Live", "sts-secret")).code == "InvalidSecurityToken.MismatchWithAccessKey"
-    assert rpc(emu, credentials=Credentials("STS.Live", "sts-secret", "token-two")).call("DescribePackageState")
+    mismatched = gateway_error(emu, Credentials("STS.Live", "sts-secret"), signing)
+    assert mismatched.code == "InvalidSecurityToken.MismatchWithAccessKey"
+    live = rpc(emu, credentials=Credentials("STS.Live", "sts-secret", "token-two"), signing=signing)
+    assert live.call("DescribePackageState")["TotalCount"] == 20
+    assert signed_by(emu, signing)
 
 
-def test_clock_skew_is_timestamp_expired(emu):
+def test_clock_skew_is_timestamp_expired(emu, signing):
     skewed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=16)
-    err = gateway_error(emu, now=skewed)
+    err = gateway_error(emu, signing=signing, now=skewed)
     assert err.code == "InvalidTimeStamp.Expired" and "Synchronise this host's clock" in str(err)
 
 
-def test_reused_nonce(emu):
-    client = rpc(emu)
-    query = signed_query("POST", "DescribePackageState", CAS_VERSION, {}, client.credentials, nonce="fixed-nonce")
-    client.session.post("%s/?%s" % (emu.base_url, query), verify=emu.ca_path, timeout=10).raise_for_status()
-    assert gateway_error(emu, nonce="fixed-nonce").code == "SignatureNonceUsed"
+def test_reused_nonce(emu, signing):
+    client = rpc(emu, signing=signing)
+    nonce = "fixed-nonce-" + signing  # a reset keeps the gateway's used nonces
+    signed_post(emu, client, signing, nonce=nonce).raise_for_status()
+    assert gateway_error(emu, signing=signing, nonce=nonce).code == "SignatureNonceUsed"
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
@@ -152,9 +182,9 @@ def test_untrusted_tls_fails_clearly_unless_ca_path_or_verification_off(emu):
     assert rpc(emu, verify=False).call("DescribePackageState")["TotalCount"] == 20
 
 
-def test_retries_ride_out_transient_faults(emu):
+def test_retries_ride_out_transient_faults(emu, signing):
     emu.control.set_faults(error_burst={"count": 2}, drop_connections={"count": 1})
-    client = rpc(emu, policy=RetryPolicy(base_delay=0.01, max_delay=0.05))
+    client = rpc(emu, policy=RetryPolicy(base_delay=0.01, max_delay=0.05), signing=signing)
     assert client.call("DescribePackageState")["TotalCount"] == 20
     faults = [call.get("fault") for call in emu.control.calls() if call.get("fault")]
     assert len(faults) == 3
