@@ -27,6 +27,9 @@ from .errors import ApiError, int_param, invalid_parameter, require
 from .state import Caller, State
 
 DNS_LABEL = "_dnsauth"
+# The lists that setting list_lag makes trail writes (as ListUserCertificateOrder in cas.py).
+INSTANCE_LIST = "ListInstances"
+CONTACT_LIST = "ListContact"
 FILE_URI = "/.well-known/pki-validation/fileauth.txt"
 STATUSES = ("inactive", "pending", "normal", "willExpire", "expired", "refund", "closed")
 INSTANCE_TYPES = ("BUY", "TEST")
@@ -198,12 +201,19 @@ class InstanceService:
                 start=begin, end=finish, status=status, update_protection=int(update_protection))
             if instance.instance_id in self.state.instances:
                 raise ValueError(f"instance {instance.instance_id} exists already")
+            self.state.record_list_change(account_id, INSTANCE_LIST, instance.instance_id, None)
             self.state.instances[instance.instance_id] = instance
             return instance
+
+    def _changing(self, instance: Instance) -> None:
+        """Call before a change of what ListInstances shows, so that a lagging list can show the old entry."""
+        self.state.record_list_change(instance.account_id, INSTANCE_LIST, instance.instance_id,
+                                      self.list_item(instance))
 
     def force_state(self, instance: Instance, status: str | None = None, revoked: bool | None = None,
                     end=None) -> None:
         """Control API: what only the console, the CA or time can do (refund, close, revoke, expire)."""
+        self._changing(instance)
         if status is not None:
             if status not in ("inactive", "normal", "refund", "closed"):
                 raise ValueError("status must be inactive, normal, refund or closed")
@@ -234,6 +244,7 @@ class InstanceService:
             return
         if instance.cancel_requested_at is not None:
             if now >= instance.cancel_requested_at + settings.instance_cancel_delay:
+                self._changing(instance)
                 instance.status = settings.instance_cancel_status
                 instance.validations = []
                 instance.applied_at = instance.validated_at = instance.cancel_requested_at = None
@@ -259,6 +270,7 @@ class InstanceService:
         return item.value in self.state.public_txt_values(fqdn)
 
     def issue(self, instance: Instance) -> None:
+        self._changing(instance)
         if instance.csr_public_key is not None:
             private_key, public_key, algorithm = None, instance.csr_public_key, _algorithm(instance.csr_public_key)
         else:
@@ -375,16 +387,18 @@ class InstanceService:
 
     def list_instances(self, caller: Caller, params: dict) -> dict:
         current_page = int_param(params, "CurrentPage", 1, 1)
-        show_size = int_param(params, "ShowSize", 10, 1, MAX_SHOW_SIZE)
+        show_size = self.state.served_page_size(int_param(params, "ShowSize", 10, 1, MAX_SHOW_SIZE))
         keyword = params.get("Keyword", "").lower()
         filters = {name: params.get(name, "") for name in
                    ("Status", "InstanceType", "CertificateStatus", "CertificateType", "Brand")}
         with self.state.lock:
             mine = [i for i in self.state.instances.values() if i.account_id == caller.account_id]
-            items = []
-            for instance in sorted(mine, key=lambda i: (i.start, i.instance_id), reverse=True):
+            for instance in mine:
                 self.advance(instance)
-                item = self.list_item(instance)
+            current = {instance.instance_id: self.list_item(instance) for instance in mine}
+            shown = self.state.lagging_view(caller.account_id, INSTANCE_LIST, current)
+            items = []
+            for item in sorted(shown.values(), key=lambda i: (i["InstanceStartTime"], i["InstanceId"]), reverse=True):
                 if keyword and not any(keyword in str(item[field]).lower()
                                        for field in ("Domain", "InstanceId", "CertificateName")):
                     continue
@@ -415,6 +429,7 @@ class InstanceService:
                 # UNCONFIRMED: the code of this refusal (README); the reference only says it is refused.
                 raise status_not_supported("Only an inactive instance can be updated.")
             changes = self._checked_update(caller, instance, params, csr)
+            self._changing(instance)
             for name, value in changes.items():
                 setattr(instance, name, value)
             return {}
@@ -503,6 +518,7 @@ class InstanceService:
             if missing:
                 raise invalid_parameter(
                     missing[0], "The application is incomplete: set it with UpdateInstance before applying.")
+            self._changing(instance)
             instance.status = "pending"
             instance.applied_at = time.time()
             instance.validated_at = instance.cancel_requested_at = None
@@ -598,11 +614,13 @@ class InstanceService:
     # --- contacts -----------------------------------------------------------------------------
     def list_contact(self, caller: Caller, params: dict) -> dict:
         current_page = int_param(params, "CurrentPage", 1, 1)
-        show_size = int_param(params, "ShowSize", 20, 1, MAX_SHOW_SIZE)
+        show_size = self.state.served_page_size(int_param(params, "ShowSize", 20, 1, MAX_SHOW_SIZE))
         keyword = params.get("Keyword", "")
         with self.state.lock:
-            mine = sorted((c for c in self.state.contacts.values() if c.account_id == caller.account_id
-                           and (not keyword or keyword.lower() in c.name.lower())), key=lambda c: c.contact_id)
+            current = {c.contact_id: c for c in self.state.contacts.values() if c.account_id == caller.account_id}
+            shown = self.state.lagging_view(caller.account_id, CONTACT_LIST, current)
+            mine = [shown[contact_id] for contact_id in sorted(shown)
+                    if not keyword or keyword.lower() in shown[contact_id].name.lower()]
             start = (current_page - 1) * show_size
             items = [{"ContactId": c.contact_id, "Name": c.name, "Mobile": mask_mobile(c.mobile),
                       "MobileStatus": 1, "Email": mask_email(c.email), "EmailStatus": 1,
@@ -640,6 +658,7 @@ class InstanceService:
             if len(mine) >= self.state.settings.contact_limit:
                 raise ApiError(400, "LimitExceeded.Contact", "The maximum number of contacts is reached.")
             contact = Contact(next(self.state.contact_ids), caller.account_id, name, mobile, email, webhooks)
+            self.state.record_list_change(caller.account_id, CONTACT_LIST, contact.contact_id, None)
             self.state.contacts[contact.contact_id] = contact
             return self._remember(caller, "CreateContact", params, {"ContactId": contact.contact_id})
 

@@ -532,3 +532,33 @@ def test_control_revokes_refunds_and_moves_the_end(v2, api):
 def test_control_refuses_bad_instance_states(v2, api, path, body, status):
     url = f"{v2.control_url}/{path.format(id=inactive(api))}"
     assert v2.control._session.post(url, json=body, verify=v2.ca_path, timeout=10).status_code == status
+
+
+# --- lists that trail writes, capped pages (settings list_lag, show_size_cap) ------------------------
+def test_instance_list_trails_writes_by_list_lag_calls(v2, api):
+    v2.control.settings(list_lag=2)
+    instance_id = inactive(api)  # one list call
+    prepare(api, instance_id)
+    apply(api, instance_id)
+    seeded = v2.control.add_instance(ACCOUNT, "BUY")
+    assert detail(api, instance_id)["Status"] == "pending"  # reads of one instance do not lag
+    views = [{i["InstanceId"]: i["Status"] for i in instances(api)} for _call in range(3)]
+    assert [view[instance_id] for view in views] == ["inactive", "inactive", "pending"]
+    assert [seeded["instance_id"] in view for view in views] == [False, False, True]
+
+
+def test_contact_list_trails_a_create(v2, api):
+    v2.control.settings(list_lag=1)
+    contact_id = contact(api)
+    lists = [api.ok(api.cas("ListContact"))["ContactList"] for _call in range(2)]
+    assert [[c["ContactId"] for c in page] for page in lists] == [[], [contact_id]]
+
+
+def test_show_size_cap_serves_smaller_pages(v2, api):
+    v2.control.settings(show_size_cap=3)
+    first = api.ok(api.cas("ListInstances", ShowSize=50))
+    assert (len(first["InstanceList"]), first["ShowSize"], first["TotalCount"]) == (3, 3, 4)
+    contact(api, "A")
+    contact(api, "B")
+    v2.control.settings(show_size_cap=1)
+    assert len(api.ok(api.cas("ListContact", ShowSize=20))["ContactList"]) == 1

@@ -510,3 +510,30 @@ def test_failed_and_expired_instances(v2, change, phase):
     assert found["phase"] == phase
     if "end" in change:  # the subscription ended; the certificate itself is still valid
         assert (found["status"], found["certificate_status"]) == ("expired", "issued")
+
+
+@pytest.mark.parametrize("cap", [1, 50])
+def test_list_and_contacts_read_every_capped_page(v2, cap):
+    v2.control.settings(show_size_cap=cap)
+    cas = client(v2)
+    for name in ("A", "B", "C"):
+        cas.create_contact(name, "13800000078")
+    assert len(cas.list_instances()) == 4
+    assert [c["name"] for c in cas.contacts()] == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize("lag, adopted", [(1, True), (5, False)])
+def test_a_lost_create_contact_under_a_lagging_list_is_never_created_twice(v2, lag, adopted):
+    v2.control.settings(list_lag=lag)
+    policy = RetryPolicy(base_delay=0.01)
+    policy.confirm_reads, policy.confirm_window = 3, 0.2
+    cas = CasInstancesClient(RpcClient(v2.base_url, CAS_VERSION, Credentials(KEY, SECRET), verify=v2.ca_path,
+                                       retry_policy=policy))
+    v2.control.set_faults(lose_response={"count": 1, "actions": ["CreateContact"]})
+    try:
+        contact_id = cas.create_contact("Ops", "13800000078")
+    except NetworkError:
+        contact_id = None  # the list lagged past the confirmation window: reported, not repeated
+    creates = [c for c in v2.control.calls() if c["action"] == "CreateContact"]
+    assert len(creates) == 1 and (contact_id is not None) is adopted
+    assert len(v2.control.state()["contacts"]) == 1
