@@ -31,7 +31,6 @@ DNS_LABEL = "_dnsauth"
 INSTANCE_LIST = "ListInstances"
 CONTACT_LIST = "ListContact"
 FILE_URI = "/.well-known/pki-validation/fileauth.txt"
-STATUSES = ("inactive", "pending", "normal", "willExpire", "expired", "refund", "closed")
 INSTANCE_TYPES = ("BUY", "TEST")
 KEY_ALGORITHMS = ("RSA_2048", "RSA_3072", "RSA_4096", "ECC_256")
 EXPIRY_WARNING_SECONDS = 30 * 86400

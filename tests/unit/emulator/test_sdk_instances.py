@@ -92,8 +92,8 @@ def test_sdk_issues_on_an_instance(emu, sdk, signing):
     assert (issued.status, issued.certificate_status) == ("normal", "issued")
     assert isinstance(issued.certificate_id, int) and not issued.domain_validation_list
     detail = sdk("get_user_certificate_detail", models.GetUserCertificateDetailRequest(cert_id=issued.certificate_id))
-    assert (detail.id, detail.instance_id, detail.common) == (issued.certificate_id, instance.instance_id,
-                                                               "sdk.example.com")
+    assert (detail.id, detail.instance_id, detail.common) == (
+        issued.certificate_id, instance.instance_id, "sdk.example.com")
     assert detail.not_after == issued.certificate_not_after
     x509.load_pem_x509_certificate(detail.cert.encode())
     assert detail.key.startswith("-----BEGIN RSA PRIVATE KEY-----")

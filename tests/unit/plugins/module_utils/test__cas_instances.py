@@ -115,7 +115,8 @@ def test_phase(body, detailed, phase):
 
 
 def test_normalize_instance_detail_and_list_item():
-    body = {"InstanceId": "cas-cn-1", "InstanceType": "TEST", "Status": "pending", "Domain": "WWW.example.com,b.example.com",
+    body = {"InstanceId": "cas-cn-1", "InstanceType": "TEST", "Status": "pending",
+            "Domain": "WWW.example.com,b.example.com",
             "CertificateId": "77", "InstanceStartTime": 1790000000, "InstanceEndTime": 1800000000000,
             "ContactIdList": [5], "DomainValidationList": RECORDS, "CertificateStatus": ""}
     detail = normalize_instance(body)
@@ -213,8 +214,8 @@ def fake():
     api = FakeInstanceApi()
     for number, (domain, status) in enumerate([("www.example.com", "inactive"), ("shop.example.com", "pending"),
                                                ("www.example.com,api.example.com", "normal")], start=1):
-        api.instances["cas-cn-%d" % number] = {"InstanceId": "cas-cn-%d" % number, "Domain": domain,
-                                              "Status": status, "InstanceType": "TEST"}
+        api.instances["cas-cn-%d" % number] = {
+            "InstanceId": "cas-cn-%d" % number, "Domain": domain, "Status": status, "InstanceType": "TEST"}
     return api
 
 
