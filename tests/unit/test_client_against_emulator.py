@@ -207,3 +207,22 @@ def test_connection_refused_is_a_network_error():
     with pytest.raises(NetworkError, match="Could not reach https://127.0.0.1:9"):
         client.call("DescribePackageState")
     assert requests  # requests is the transport: the test would not import without it
+
+
+def test_modules_take_the_signature_version_option(emu, tmp_path):
+    from tests.unit.reliability._support import AnsibleRunner, crash_markers
+    connection = {"access_key_id": KEY, "access_key_secret": SECRET, "cas_endpoint": emu.base_url,
+                  "ca_path": emu.ca_path}
+    tasks = [{"name": "quota, signed %s" % version, "alicloud.cas.package_info": dict(connection, signature_version=version),
+              "register": "quota_" + version} for version in ("v3", "v2")]
+    tasks.append({"name": "unknown version", "alicloud.cas.package_info": dict(connection, signature_version="v4"),
+                  "ignore_errors": True, "register": "unknown"})
+    tasks.append({"ansible.builtin.assert": {"that": [
+        "quota_v3.packages[0].remaining == 20", "quota_v2.packages[0].remaining == 20",
+        "unknown is failed", "'signature_version' in unknown.msg"]}})
+    run = AnsibleRunner(tmp_path).playbook([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
+    assert run.returncode == 0, run.stdout
+    assert crash_markers(run.stdout) == []
+    versions = [call["signature_version"] for call in emu.control.calls()]
+    first_v2 = versions.index("v2")
+    assert set(versions[:first_v2]) == {"v3"} and set(versions[first_v2:]) == {"v2"}
