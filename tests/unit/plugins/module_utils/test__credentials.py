@@ -738,8 +738,7 @@ def test_long_wait_renews_metadata_credentials_before_the_service_refuses_them(e
 
 
 @pytest.mark.parametrize("signature_version", ["v2", "v3"])
-def test_expired_answer_renews_metadata_credentials_once_and_repeats_the_call(emu, metadata, home,
-                                                                            signature_version):
+def test_expired_answer_renews_metadata_credentials_once_and_repeats_the_call(emu, metadata, home, signature_version):
     emu.control.reset("demo")
     # The metadata service says the first ones are good for hours, but the gateway has already
     # stopped accepting them (revoked, or this host's clock is behind).
