@@ -157,7 +157,7 @@ EXAMPLES = r"""
 
     - name: Show the DNS record to publish
       ansible.builtin.debug:
-        msg: "{{ request.validation.fqdn }} TXT {{ request.validation.value }}"
+        msg: "{{ request.validation.fqdn }} {{ request.validation.record_type }} {{ request.validation.value }}"
       when: request.validation is not none
 
     - name: Request a wildcard certificate with your own key (the key stays on this host)

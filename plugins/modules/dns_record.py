@@ -79,7 +79,9 @@ options:
     aliases: [value]
   ttl:
     description:
-      - Time to live in seconds, from V(600) (the minimum of Alidns' free edition) to V(86400).
+      - Time to live in seconds.
+      - The smallest TTL depends on the zone's Alidns edition, V(600) on the free edition and less on paid ones, so
+        the module leaves that check to Alidns; its refusal fails the task naming O(ttl), before anything is written.
       - A record with the right value but another TTL is changed in place.
     type: int
     default: 600
@@ -137,14 +139,15 @@ EXAMPLES = r"""
           - 192.0.2.11
         ttl: 600
 
-    - name: Publish the CAS domain validation TXT record, keeping values other certificates need
+    # request: the registered result of alicloud.cas.certificate_request for the domain
+    - name: Publish the CAS domain validation record, keeping values other certificates need
       alicloud.cas.dns_record:
-        zone: example.com
-        rr: _dnsauth
-        type: TXT
+        record: "{{ request.validation.fqdn }}"
+        type: "{{ request.validation.record_type }}"
         values:
-          - "{{ validation.record_value }}"
+          - "{{ request.validation.value }}"
         on_existing: keep
+      when: request.validation is not none
 
     - name: Add an SPF record at the apex unless the apex already has other TXT values
       alicloud.cas.dns_record:
@@ -166,11 +169,12 @@ EXAMPLES = r"""
 
     - name: Remove only the validation value once the certificate is issued
       alicloud.cas.dns_record:
-        record: _dnsauth.example.com
-        type: TXT
+        record: "{{ request.validation.fqdn }}"
+        type: "{{ request.validation.record_type }}"
         values:
-          - "{{ validation.record_value }}"
+          - "{{ request.validation.value }}"
         state: absent
+      when: request.validation is not none
 
     - name: Remove every CNAME record of a name
       alicloud.cas.dns_record:
