@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from urllib.parse import quote, quote_plus
 
 # Messages for the codes users meet first, saying what to fix rather than what broke.
@@ -200,6 +199,10 @@ def parse_error_body(body, content_type=""):
         if isinstance(data, dict):
             fields = {k.lower(): v for k, v in data.items()}
     elif stripped.startswith("<") or "xml" in content_type:
+        # Imported here: only an error answer without Format=JSON is XML, and every task
+        # is a fresh process that would otherwise pay for the import.
+        import xml.etree.ElementTree as ET
+
         try:
             root = ET.fromstring(stripped)
         except ET.ParseError:

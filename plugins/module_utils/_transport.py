@@ -9,9 +9,9 @@
 from __future__ import annotations
 
 import ipaddress
-import platform
 import random
 import re
+import sys
 import time
 
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
@@ -61,7 +61,7 @@ def _is_throttling(code):
 
 def user_agent():
     return "alicloud.cas/%s (requests/%s; python/%s)" % (
-        COLLECTION_VERSION, getattr(requests, "__version__", "?"), platform.python_version())
+        COLLECTION_VERSION, getattr(requests, "__version__", "?"), "%d.%d.%d" % sys.version_info[:3])
 
 
 def normalize_endpoint(endpoint, option="endpoint"):
