@@ -776,3 +776,56 @@ def test_metadata_credentials_rejected_twice_fail_after_one_renewal(emu, metadat
         emulated_client(emu, provider).call("DescribePackageState")
     assert raised.value.code == "InvalidSecurityToken.Expired"
     assert len(emu.control.calls()) == 2
+
+
+def test_certificate_wait_renews_metadata_credentials_before_they_lapse(emu, metadata, home):
+    """A wait of about an hour (simulated clock) outlives the first role credentials."""
+    from ansible_collections.alicloud.cas.plugins.module_utils._alidns import AlidnsClient
+    from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient, normalize_state
+    from ansible_collections.alicloud.cas.plugins.module_utils._cas_info import request_info
+    from ansible_collections.alicloud.cas.plugins.module_utils._transport import ALIDNS_VERSION, RpcClient
+    from tests.emulator import seeds
+
+    emu.control.reset("demo")
+    start = _utc_in()
+    first_expiry = start + datetime.timedelta(minutes=30)
+    emu.control.add_sts(EMULATOR_ACCOUNT, "STS.first", "first-secret", "first-token", expired=False)
+    emu.control.add_sts(EMULATOR_ACCOUNT, "STS.second", "second-secret", "second-token", expired=False)
+    metadata.roles["MyRole"] = role_answer("STS.first", "first-secret", "first-token", first_expiry)
+    fake = {"elapsed": 0.0, "rotated": False, "lapsed": False, "published": False}
+
+    def now():
+        return start + datetime.timedelta(seconds=fake["elapsed"])
+
+    def again():
+        return resolve({"ecs_role_name": "MyRole"}, metadata_url=metadata.url)
+
+    provider = CredentialsProvider(again(), again, now=now)
+    cas = CasClient(emulated_client(emu, provider))
+    order_id = cas.create("www.example.com", "admin@example.com", "13800000000", "Ops", "DNS")["order_id"]
+    validation = normalize_state(cas.describe_state(order_id), "www.example.com")["validation"]
+    dns = AlidnsClient(RpcClient(emu.base_url, ALIDNS_VERSION,
+                                 Credentials(seeds.DEMO_ACCESS_KEY_ID, seeds.DEMO_ACCESS_KEY_SECRET), verify=emu.ca_path))
+
+    def sleep(seconds):
+        fake["elapsed"] += seconds
+        if not fake["rotated"] and now() >= first_expiry - datetime.timedelta(minutes=20):
+            # The metadata service hands out the next credentials ahead of the old ones' expiry.
+            metadata.roles["MyRole"] = role_answer("STS.second", "second-secret", "second-token",
+                                                   first_expiry + datetime.timedelta(hours=6))
+            fake["rotated"] = True
+        if not fake["lapsed"] and now() >= first_expiry:
+            emu.control.add_sts(EMULATOR_ACCOUNT, "STS.first", "first-secret", "first-token", expired=True)
+            fake["lapsed"] = True
+        if not fake["published"] and fake["elapsed"] >= 50 * 60:
+            dns.add("example.com", validation["fqdn"][:-len(".example.com")], "TXT", validation["value"])
+            fake["published"] = True
+
+    result = request_info({"order_id": order_id, "wait": True, "wait_timeout": 7200, "poll_interval": 60,
+                           "poll_interval_max": 300}, lambda: cas, clock=lambda: fake["elapsed"], sleep=sleep)
+    assert result["status"] == "certificate" and fake["lapsed"]
+    cas_calls = [c for c in emu.control.calls() if c["product"] == "Cas"]
+    assert [c for c in cas_calls if c.get("error_code")] == []  # never refused: renewed ahead of time
+    keys = [c["access_key_id"] for c in cas_calls]
+    switch = keys.index("STS.second")
+    assert set(keys[:switch]) == {"STS.first"} and set(keys[switch:]) == {"STS.second"}
