@@ -98,7 +98,7 @@ def _csr_public_key(csr_pem):
     return _x509.public_key_der(x509.load_pem_x509_csr(csr_pem.encode("ascii")))
 
 
-class _Wanted:
+class _ReuseCriteria:
     """What an existing order must match to be reused; the CSR is parsed only if an issued order needs it."""
 
     def __init__(self, wanted, now):
@@ -114,46 +114,46 @@ class _Wanted:
         return self._csr_key
 
 
-def _why_not_issued(order_id, state, wanted):
-    """Why the issued order cannot stand for the certificate wanted, or None when it can."""
+def _why_not_issued(order_id, state, criteria):
+    """Why the issued order cannot stand for the certificate asked for, or None when it can."""
     leaf = split_chain(state.get("Certificate"))[0]
     cert = _x509.load_pem_certificate(leaf) if leaf else None
     if cert is None:
         return "order %s is issued but CAS returned no certificate for it" % order_id
-    if wanted.csr:
-        if _x509.public_key_der(cert) != wanted.csr_key():
+    if criteria.csr:
+        if _x509.public_key_der(cert) != criteria.csr_key():
             return "the certificate of order %s is for another key than the csr" % order_id
     elif not state.get("PrivateKey"):
         # CAS returns PrivateKey only when it generated the key: this order came from a CSR,
         # whose key the task, asking for a CAS-generated one, does not have.
         return "order %s was issued for a CSR's key, and no csr is given (CAS is to generate the key)" % order_id
     not_after = _x509.validity(cert)[1]
-    if _x509.renewal_due(not_after, wanted.renew_before_days, wanted.now):
-        days = int((not_after - wanted.now).total_seconds() // 86400)
+    if _x509.renewal_due(not_after, criteria.renew_before_days, criteria.now):
+        days = int((not_after - criteria.now).total_seconds() // 86400)
         return "the certificate of order %s expires in %d days, within renew_before_days (%d)" % (
-            order_id, days, wanted.renew_before_days)
+            order_id, days, criteria.renew_before_days)
     return None
 
 
-def why_not_reusable(order_id, state, wanted):
+def why_not_reusable(order_id, state, criteria):
     """Why an order in ``state`` (a DescribeCertificateState answer) does not make a new
     one unnecessary, or None when it does.
 
-    A pending order counts when it validates the wanted way. Its key cannot be checked:
+    A pending order counts when it validates the way asked for. Its key cannot be checked:
     CAS does not say which CSR a pending order was made from, so a changed csr is only
     noticed once that order is issued, and a new order then follows.
     """
     kind = state.get("Type")
     if kind == "domain_verify":
         method = validate_type_of(state)
-        if method != wanted.validate_type:
+        if method != criteria.validate_type:
             return "order %s waits for %s validation, and validate_type is %s" % (
-                order_id, method, wanted.validate_type)
+                order_id, method, criteria.validate_type)
         return None
     if kind == "process":  # validated already, so the method no longer matters
         return None
     if kind == "certificate":
-        return _why_not_issued(order_id, state, wanted)
+        return _why_not_issued(order_id, state, criteria)
     return "order %s is in state %s (%s)" % (order_id, kind, STATUS_MEANINGS.get(kind, STATUS_MEANINGS["unknow"]))
 
 
@@ -168,7 +168,7 @@ def _current_state(cas, item):
         raise
 
 
-def find_reusable(cas, orders, wanted):
+def find_reusable(cas, orders, criteria):
     """The newest order that makes a new one unnecessary, with its state, and why each
     newer one was passed over: ``(item, state, passed_over)``; item and state are None if none is.
 
@@ -185,7 +185,7 @@ def find_reusable(cas, orders, wanted):
         if state is None:
             passed_over.append((item, "order %s is listed but no longer exists" % item.get("OrderId")))
             continue
-        reason = why_not_reusable(item.get("OrderId"), state, wanted)
+        reason = why_not_reusable(item.get("OrderId"), state, criteria)
         if reason is None:
             return item, state, passed_over
         passed_over.append((item, reason))
@@ -230,7 +230,7 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None):
     all_orders = cas.orders_for_domain(domain)
     orders = _for_product(all_orders, wanted["product_code"])
     reusable, state, passed_over = (None, None, []) if wanted["force"] else find_reusable(
-        cas, orders, _Wanted(wanted, now))
+        cas, orders, _ReuseCriteria(wanted, now))
 
     if reusable is not None:
         order = normalize_order(reusable)

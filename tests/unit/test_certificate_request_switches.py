@@ -14,6 +14,7 @@ import time
 import pytest
 import requests
 
+from ansible_collections.alicloud.cas.plugins.module_utils import _cas_info
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient, OrderOutcomeUnknownError
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import run
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
@@ -100,6 +101,9 @@ def test_present_twice_submits_one_order_and_reuses_it_once_issued(emu, switches
     emu.control.settings(**switches)
     first = request(emu)
     assert first["changed"] is True and "warnings" not in first
+    # The run ended once the list showed the order, so lookups by domain find it at once.
+    found = _cas_info.request_info({"domain": DOMAIN}, client_factory(emu))
+    assert found["order_id"] == first["order_id"]
     second = request(emu)
     assert (second["changed"], second["order_id"]) == (False, first["order_id"])
     assert second["status"] == "domain_verify"
