@@ -79,6 +79,7 @@ class OrderOutcomeUnknownError(AlibabaCloudError):
 class UnsafeValidationPathError(AlicloudCasError):
     """A FILE validation path from the API that would lead outside the validation directory."""
 
+
 _PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 
 
