@@ -69,15 +69,21 @@ _SECRET_VALUE = re.compile(
     r"((?<![A-Za-z])(?:%s)(?:[\"']?\s*[:=]\s*[\"']?|%%(?:25)*3[dD]|>))(?:(?!%%(?:25)*26)[^&\s,;\"'<>])+"
     % "|".join(re.escape(name) for name in _SECRET_NAMES)
 )
-# SignatureDoesNotMatch quotes the gateway's whole string to sign: the request, token included.
-# It only helps someone who also has the client's, so it is dropped rather than redacted.
-_STRING_TO_SIGN = re.compile(r"((?:server )?string to sign is:?)\s*[^\s\"'<]*", re.IGNORECASE)
+# SignatureDoesNotMatch quotes what the gateway signed: for V2 its string to sign (the whole
+# query, token included), for V3 also its canonical request (one header a line, the token's
+# among them) and a two-line string to sign. That only helps someone who also has the
+# client's, so it is dropped rather than redacted.
+_CANONICAL_REQUEST = re.compile(
+    r"((?:server )?canonical request is:?)[\s\S]*?(?=\s+(?:server )?string to sign is|$)", re.IGNORECASE)
+_STRING_TO_SIGN = re.compile(
+    r"((?:server )?string to sign is:?)\s*[^\s\"'<]*(?:\n[0-9a-fA-F]{64}(?![0-9a-fA-F]))?", re.IGNORECASE)
 STRING_TO_SIGN_REMOVED = "<removed: it quotes the request>"
 
 
 def scrub(text):
-    """Remove secret values, and the echo of a string to sign, from text that may quote a request."""
-    text = _STRING_TO_SIGN.sub(r"\1 " + STRING_TO_SIGN_REMOVED, str(text))
+    """Remove secret values, and the echo of what the server signed, from text that may quote a request."""
+    text = _CANONICAL_REQUEST.sub(r"\1 " + STRING_TO_SIGN_REMOVED, str(text))
+    text = _STRING_TO_SIGN.sub(r"\1 " + STRING_TO_SIGN_REMOVED, text)
     return _SECRET_VALUE.sub(r"\1********", text)
 
 

@@ -95,3 +95,21 @@ def test_secret_forms_cover_raw_url_once_twice_plus_and_json():
     forms = _errors.secret_forms('a+b/c="d"')
     assert forms == {'a+b/c="d"', "a%2Bb%2Fc%3D%22d%22", "a%252Bb%252Fc%253D%2522d%2522",
                      "a%2Bb%2Fc%3D%22d%22", 'a+b/c=\\"d\\"'}
+
+
+def test_v3_echo_of_canonical_request_and_string_to_sign_is_cut():
+    """A V3 gateway quotes its canonical request: one header a line, the token among them."""
+    canonical = "\n".join([
+        "POST", "/", "", "host:127.0.0.1", "x-acs-action:DescribePackageState",
+        "x-acs-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "x-acs-date:2026-01-01T00:00:00Z", "x-acs-security-token:" + TOKEN, "x-acs-signature-nonce:n-1",
+        "x-acs-version:2020-04-07", "", "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"])
+    string_to_sign = "ACS3-HMAC-SHA256\n" + "ab" * 32
+    message = ("Specified signature does not match our calculation. server canonical request is:%s"
+               " server string to sign is:%s" % (canonical, string_to_sign))
+    scrubbed = _errors.scrub(message)
+    assert_no_token(scrubbed)
+    assert scrubbed == ("Specified signature does not match our calculation. server canonical request is: "
+                        + _errors.STRING_TO_SIGN_REMOVED + " server string to sign is: "
+                        + _errors.STRING_TO_SIGN_REMOVED)
