@@ -5,7 +5,8 @@
 #      ansible_collections/alicloud/cas path (.cache/collections links to the checkout);
 #   2. ansible-doc for every module and for every role with meta/argument_specs.yml,
 #      failing on any warning or error it prints;
-#   3. the `cas` action group in meta/runtime.yml lists exactly the modules;
+#   3. the action groups in meta/runtime.yml (`cas`, `alidns`) list exactly the modules
+#      that document that product's connection fragment;
 #   4. the user guide (README.md, TESTING.md, docs/*.md): every relative link points at
 #      an existing file, and every alicloud.cas.NAME it mentions is a module or role
 #      that exists.
@@ -98,23 +99,26 @@ roles = set(sys.argv[2].split())
 bad = 0
 
 runtime = yaml.safe_load(open("meta/runtime.yml")) or {}
-group = set((runtime.get("action_groups") or {}).get("cas") or [])
-# Modules that talk to the API document the shared connection options; those are
-# the ones users configure through module_defaults: group/alicloud.cas.cas.
-api_modules = {m for m in modules
-               if "alicloud.cas.connection" in open("plugins/modules/%s.py" % m, encoding="utf-8").read()}
-for m in sorted(api_modules - group):
-    print("  FAIL module %s uses the connection options but is missing from action group cas" % m); bad = 1
-for m in sorted(group - modules):
-    print("  FAIL action group cas lists %s, which is not a module (yet?)" % m); bad = 1
-if not bad:
-    print("  ok   action group cas lists the %d API modules (%s)" % (len(group), ", ".join(sorted(group))))
+groups = runtime.get("action_groups") or {}
+# One group per product: a module that documents a product's connection fragment
+# (alicloud.cas.connection.cas or .alidns) is configured through that group's
+# module_defaults, and only there.
+for product in ("cas", "alidns"):
+    group = set(groups.get(product) or [])
+    fragment = "  - alicloud.cas.connection.%s\n" % product
+    api_modules = {m for m in modules if fragment in open("plugins/modules/%s.py" % m, encoding="utf-8").read()}
+    for m in sorted(api_modules - group):
+        print("  FAIL module %s uses the %s connection options but is missing from action group %s" % (m, product, product)); bad = 1
+    for m in sorted(group - api_modules):
+        print("  FAIL action group %s lists %s, which is not a module with the %s connection options" % (product, m, product)); bad = 1
+    if not bad:
+        print("  ok   action group %s lists the %d %s modules (%s)" % (product, len(group), product, ", ".join(sorted(group))))
 
 pages = [p for p in ("README.md", "TESTING.md") if os.path.exists(p)]
 pages += sorted(os.path.join("docs", f) for f in os.listdir("docs") if f.endswith(".md")) if os.path.isdir("docs") else []
 link_re = re.compile(r"\]\(([^)\s]+)\)")
 name_re = re.compile(r"\balicloud\.cas\.([a-z_][a-z0-9_]*)")
-known = modules | roles | {"cas"}  # cas: the action group (group/alicloud.cas.cas)
+known = modules | roles | {"cas", "alidns"}  # the action groups (group/alicloud.cas.cas, group/alicloud.cas.alidns)
 for page in pages:
     text = open(page, encoding="utf-8").read()
     # Ignore fenced code when checking links, but not when checking names.
