@@ -88,9 +88,6 @@ class Endpoint:
         self.url = url
         self.setting = setting
 
-    def __repr__(self):
-        return "Endpoint(%r, %r)" % (self.url, self.setting)
-
     def cleartext_warning(self):
         """Why this endpoint is unsafe, for a module warning, or None.
 
