@@ -39,6 +39,25 @@ STATUS_MEANINGS = {
     "payed": "pending application: the order was withdrawn or not yet submitted",
     "unknow": "unknown state",
 }
+# One vocabulary for both CAS flows, so that playbooks and the role read ``phase`` and never
+# a flow's own status names. _cas_instances maps V2.0 instance states onto the same phases.
+PHASE_MEANINGS = {
+    "inactive": "the instance is unused: no application has been submitted on it",
+    "validating": "waiting for domain validation: publish the validation records",
+    "reviewing": "submitted; the CA is checking it and shows no records to publish right now",
+    "issued": "the certificate is issued",
+    "withdrawn": "the application was withdrawn; it holds no certificate",
+    "failed": "no usable certificate: the review failed, or it was revoked or expired, or the instance"
+              " expired, was refunded or closed",
+    "unknown": "unknown state",
+}
+ORDER_PHASES = {
+    "domain_verify": "validating",
+    "process": "reviewing",
+    "certificate": "issued",
+    "verify_fail": "failed",
+    "payed": "withdrawn",
+}
 IN_PROGRESS_STATES = ("domain_verify", "process")
 # States an order never leaves by itself, so waiting for another one is pointless.
 FINAL_STATES = ("certificate", "verify_fail", "payed")
@@ -225,9 +244,12 @@ def normalize_state(state, domain=None):
     status = state.get("Type") or "unknow"
     leaf, chain, fullchain = split_chain(state.get("Certificate"))
     not_before, not_after = certificate_dates(leaf)
+    phase = ORDER_PHASES.get(status, "unknown")
     return {
         "status": status,
         "status_meaning": STATUS_MEANINGS.get(status, STATUS_MEANINGS["unknow"]),
+        "phase": phase,
+        "phase_meaning": PHASE_MEANINGS[phase],
         "validation": validation_from_state(state, domain),
         "certificate": leaf,
         "chain": chain,

@@ -18,7 +18,7 @@ import time
 import uuid
 
 from ansible_collections.alicloud.cas.plugins.module_utils import _x509
-from ansible_collections.alicloud.cas.plugins.module_utils._cas import split_chain
+from ansible_collections.alicloud.cas.plugins.module_utils._cas import PHASE_MEANINGS, split_chain
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError
 from ansible_collections.alicloud.cas.plugins.module_utils._paging import read_all_pages
 
@@ -31,16 +31,6 @@ UPDATE_PROTECTION = "InvalidStatus.UpdateProtection"
 STATUS_NOT_SUPPORTED = "OperationDenied.StatusNotSupport"
 CLIENT_TOKEN_LENGTH = 64
 
-PHASES = ("inactive", "validating", "reviewing", "issued", "withdrawn", "failed", "unknown")
-PHASE_MEANINGS = {
-    "inactive": "the instance is unused: no application has been submitted on it",
-    "validating": "waiting for domain validation: publish the validation records",
-    "reviewing": "submitted; the CA is checking it and shows no records to publish right now",
-    "issued": "the certificate is issued",
-    "withdrawn": "the application was withdrawn; the instance holds no certificate",
-    "failed": "no usable certificate: it was revoked or expired, or the instance expired, was refunded or closed",
-    "unknown": "unknown state",
-}
 ISSUED_CERTIFICATE_STATUSES = ("issued", "willExpire")
 FAILED_CERTIFICATE_STATUSES = ("revoked", "expired")
 GONE_INSTANCE_STATUSES = ("refund", "closed")

@@ -16,6 +16,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
     CasClient,
     UnsafeValidationPathError,
     iso_from_ms,
+    PHASE_MEANINGS,
     normalize_state,
     search_keywords,
     split_chain,
@@ -144,3 +145,13 @@ def test_importing_the_client_does_not_import_cryptography():
     code = ("import sys; sys.path.insert(0, %r); import ansible_collections.alicloud.cas.plugins.module_utils._cas;"
             " print('cryptography' in sys.modules)" % COLLECTIONS_ROOT)
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+@pytest.mark.parametrize("order_type, phase", [
+    ("domain_verify", "validating"), ("process", "reviewing"), ("certificate", "issued"),
+    ("verify_fail", "failed"), ("payed", "withdrawn"), ("unknow", "unknown"), ("something_new", "unknown"),
+])
+def test_order_states_map_onto_the_phases_both_flows_share(order_type, phase):
+    view = normalize_state({"Type": order_type}, "www.example.com")
+    assert view["phase"] == phase
+    assert view["phase_meaning"] == PHASE_MEANINGS[phase]
