@@ -201,3 +201,14 @@ def test_csr_with_a_broken_signature_is_refused():
 def test_csr_with_an_rsa_2048_key_is_accepted():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     assert v.check_csr(_csr("www.example.com", key), "www.example.com") == "www.example.com"
+
+
+def test_csr_with_an_ed25519_key_is_refused():
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    pem = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "www.example.com")]))
+           .sign(key, None).public_bytes(serialization.Encoding.PEM))
+    with pytest.raises(ConfigurationError, match="must use an RSA"):
+        v.check_csr(pem, "www.example.com")
