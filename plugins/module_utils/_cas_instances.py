@@ -18,9 +18,14 @@ import time
 import uuid
 
 from ansible_collections.alicloud.cas.plugins.module_utils import _x509
-from ansible_collections.alicloud.cas.plugins.module_utils._cas import PHASE_MEANINGS, split_chain
+from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
+    PHASE_MEANINGS,
+    OrderOutcomeUnknownError,
+    split_chain,
+)
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError
 from ansible_collections.alicloud.cas.plugins.module_utils._paging import read_all_pages
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy
 
 PAGE_SIZE = 50  # as Terraform's data source; the documented maximum is 100
 FILE_VALIDATION_DIR = "/.well-known/pki-validation/"
@@ -351,20 +356,99 @@ class CasInstancesClient:
                     raise
                 self._sleep(wait)
 
-    def apply(self, instance_id, client_token=None):
+    def apply(self, instance_id, client_token=None, domains=None):
         """Submit the instance's application; returns ``{"adopted": bool}``.
 
         The answer carries only a RequestId. Call this on an ``inactive`` instance only: after
-        a lost answer the instance is read again, and ``pending`` means this submission
-        landed (an instance only becomes pending by an application), so it is not sent twice.
+        a lost answer the instance is read again, and ``pending`` (with ``domains``, when
+        given) means this submission landed (an instance only becomes pending by an
+        application), so it is not sent twice. When the read never shows it,
+        OrderOutcomeUnknownError says the application may have been submitted.
         """
+        wanted = sorted(domains) if domains else None
+
         def adopt_landed_application():
             detail = self.detail(instance_id)
-            return {"Adopted": True} if detail is not None and detail.get("Status") == "pending" else None
+            if detail is None or detail.get("Status") != "pending":
+                return None
+            if wanted is not None and sorted(split_names(detail.get("Domain"))) != wanted:
+                return None
+            return {"Adopted": True}
 
-        answer = self.rpc.call("ApplyCertificate", {"InstanceId": instance_id, "ClientToken": client_token},
-                               reconcile=adopt_landed_application)
+        try:
+            answer = self.rpc.call("ApplyCertificate", {"InstanceId": instance_id, "ClientToken": client_token},
+                                   reconcile=adopt_landed_application)
+        except AlibabaCloudError as error:
+            if not RetryPolicy.may_have_been_applied(error):
+                raise
+            raise OrderOutcomeUnknownError(
+                "The answer to ApplyCertificate for instance %s was lost (%s), and the instance did not show the"
+                " application when read again. It may have been submitted: do not submit it by hand. Run the task"
+                " again later; it reuses the application once the instance shows it." % (instance_id, error.message),
+                code=error.code, request_id=error.request_id, http_status=error.http_status,
+                action="ApplyCertificate", attempts=error.attempts) from error
         return {"adopted": bool(answer.get("Adopted"))}
+
+    def wait_for_validations(self, instance_id, timeout):
+        """GetInstanceDetail until the application shows its validation records or leaves
+        ``pending`` (issued at once, or refused), for at most ``timeout`` seconds; the last detail.
+
+        DomainValidationList appears only seconds after ApplyCertificate (Terraform waits for it).
+        """
+        started = self._clock()
+        wait = 1.0
+        while True:
+            detail = self.detail(instance_id) or {}
+            if detail.get("DomainValidationList") or detail.get("Status") != "pending":
+                return detail
+            if self._clock() - started + wait > timeout:
+                return detail
+            self._sleep(wait)
+            wait = min(wait * 2, 5.0)
+
+    def wait_listed(self, instance_id, domains):
+        """The list item of an application just submitted, read until ListInstances shows it
+        with ``domains`` and out of ``inactive`` (the list may trail the change); or None."""
+        wanted = sorted(domains)
+
+        def listed():
+            for item in self.list_instances(domain=domains[0]):
+                if item["instance_id"] == instance_id and sorted(item["domains"]) == wanted \
+                        and item["status"] != "inactive":
+                    return item
+            return None
+        return self.rpc.poll(listed)
+
+    def withdraw(self, instance_id, timeout, client_token=None):
+        """Withdraw the pending application and wait, at most ``timeout`` seconds, until the
+        instance leaves ``pending``; returns ``"withdrawn"``, ``"nothing"`` (nothing was pending),
+        ``"pending"`` (asked, but still pending at the bound) or ``"refused"`` (still refused at
+        the bound while pending).
+
+        The service refuses the cancel for seconds after ApplyCertificate and while a
+        withdrawal is under way; both look alike, so the cancel is asked again between reads.
+        Never refunds or deletes the instance.
+        """
+        started = self._clock()
+        wait = 1.0
+        asked = False
+        while True:
+            if not asked:
+                try:
+                    if not self.cancel(instance_id, client_token=client_token):
+                        return "nothing"
+                    asked = True
+                except AlibabaCloudError as error:
+                    if error.code != STATUS_NOT_SUPPORTED:
+                        raise
+            else:
+                detail = self.detail(instance_id)
+                if detail is None or detail.get("Status") != "pending":
+                    return "withdrawn"
+            if self._clock() - started + wait > timeout:
+                return "pending" if asked else "refused"
+            self._sleep(wait)
+            wait = min(wait * 2, 5.0)
 
     def cancel(self, instance_id, client_token=None):
         """Ask to withdraw the pending application; True if asked now, False if nothing was pending.

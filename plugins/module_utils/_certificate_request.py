@@ -5,7 +5,12 @@
 # Note that this module util is PRIVATE to the collection. It can change at any time.
 
 """The logic of alicloud.cas.certificate_request, kept apart from AnsibleModule so it can be
-tested with a fake CasClient."""
+tested with fake clients.
+
+One request serves both CAS flows: a V1.0 order on resource-package quota (``_cas``) and a
+V2.0 application on a subscription instance (``_cas_instances``). This module decides which
+one exists or is to be spent; the clients keep the two APIs apart.
+"""
 
 from __future__ import annotations
 
@@ -24,31 +29,99 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
     split_chain,
     validate_type_of,
 )
+from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import (
+    CasInstancesClient,
+    new_client_token,
+    normalize_instance,
+)
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import (
+    DEFAULT_PRODUCT_CODE,
     check_csr,
     check_email,
     check_phone,
     check_product_code,
     check_validate_type,
+    is_wildcard,
     normalize_domain,
 )
 
 CONTACT_OPTIONS = ("username", "email", "phone")
+SOURCES = ("auto", "package", "instance")
+INSTANCE_TYPES = ("TEST", "BUY")
+KEY_ALGORITHMS = ("RSA_2048", "RSA_3072", "RSA_4096", "ECC_256")
+DEFAULT_KEY_ALGORITHM = "RSA_2048"
+# validate_type keeps the V1.0 names; UpdateInstance calls file validation HTTP.
+VALIDATION_METHODS = {"DNS": "DNS", "FILE": "HTTP"}
+# Bounds of the waits inside one run: the records appear seconds after ApplyCertificate, a
+# withdrawal takes effect minutes after CancelPendingCertificate (reference §2, §3.6).
+VALIDATIONS_WAIT_SECONDS = 30
+WITHDRAWAL_WAIT_SECONDS = 120
+PENDING_PHASES = ("validating", "reviewing")
+
+
+def _names(params):
+    """The certificate's names from ``domain`` or ``domains``, normalised, duplicates dropped."""
+    domain, domains = params.get("domain"), params.get("domains")
+    if (domain is None) == (domains is None):
+        raise ConfigurationError("Give exactly one of domain (one name) and domains (a list of names).", "domain")
+    if domains is None:
+        return [normalize_domain(domain)]
+    if not domains:
+        raise ConfigurationError("domains must list at least one name.", "domains")
+    names = []
+    for value in domains:
+        name = normalize_domain(value, option="domains")
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _check_source(params, names, product_code, csr):
+    """source, instance_id, instance_type and key_algorithm, checked against each other."""
+    source = params.get("source") or "auto"
+    instance_id = params.get("instance_id") or None
+    if instance_id is not None:
+        if source == "package":
+            raise ConfigurationError(
+                "instance_id names a V2.0 instance, but source is package (a V1.0 order). Drop one of them.",
+                "instance_id")
+        source = "instance"
+    if source == "package" and len(names) > 1:
+        raise ConfigurationError(
+            "domains lists %d names, but a V1.0 order (source=package) holds one name. Request them one by one,"
+            " or use source=instance (or auto) for a multi-domain certificate on a V2.0 instance." % len(names),
+            "domains")
+    if source == "instance" and product_code is not None:
+        raise ConfigurationError(
+            "product_code picks a V1.0 plan and does not apply to source=instance: remove it.", "product_code")
+    key_algorithm = params.get("key_algorithm") or DEFAULT_KEY_ALGORITHM
+    if csr and key_algorithm != DEFAULT_KEY_ALGORITHM:
+        raise ConfigurationError(
+            "key_algorithm %s applies to a key CAS generates; with csr the key is the CSR's own. Remove one of"
+            " them." % key_algorithm, "key_algorithm")
+    if source == "package" and key_algorithm != DEFAULT_KEY_ALGORITHM:
+        raise ConfigurationError(
+            "key_algorithm %s is a V2.0 setting: a V1.0 order (source=package) takes none. Use source=instance"
+            " or auto, or remove key_algorithm." % key_algorithm, "key_algorithm")
+    return {"source": source, "instance_id": instance_id,
+            "instance_type": params.get("instance_type") or "TEST", "key_algorithm": key_algorithm}
 
 
 def check_options(params):
     """The options validated and normalised, before any API call.
 
     Contact fields are checked for format here when given; whether they are needed at
-    all is only known once the existing orders have been read (see ensure_present).
+    all is only known once the existing orders and instances have been read (see ensure_present).
     """
-    domain = normalize_domain(params["domain"])
+    names = _names(params)
+    domain = names[0]
     product_code = params.get("product_code")
     if product_code is not None:
         check_product_code(domain, product_code)
     validate_type = params.get("validate_type") or "DNS"
-    check_validate_type(domain, validate_type)
+    for name in names:
+        check_validate_type(name, validate_type)
     if params.get("email") is not None:
         check_email(params["email"])
     if params.get("phone") is not None:
@@ -70,9 +143,10 @@ def check_options(params):
         if not str(key).strip():
             raise ConfigurationError("tags must not have an empty key.", "tags")
         tags[str(key)] = "" if value is None else str(value)
-    return {
+    wanted = {
         "state": params.get("state") or "present",
         "domain": domain,
+        "names": names,
         "product_code": product_code,
         "validate_type": validate_type,
         "email": params.get("email"),
@@ -83,6 +157,8 @@ def check_options(params):
         "force": bool(params.get("force")),
         "renew_before_days": renew_before_days,
     }
+    wanted.update(_check_source(params, names, product_code, csr))
+    return wanted
 
 
 def _for_product(orders, product_code):
@@ -114,24 +190,30 @@ class _ReuseCriteria:
         return self._csr_key
 
 
-def _why_not_issued(order_id, state, criteria):
-    """Why the issued order cannot stand for the certificate asked for, or None when it can."""
+def _why_not_issued(order_id, state, criteria, label="order"):
+    """Why the issued certificate cannot stand for the one asked for, or None when it can.
+
+    ``state`` has the certificate PEM (``Certificate``) and ``PrivateKey``, true when CAS
+    generated the key (only its presence is looked at). ``label`` names the family in the
+    reasons: ``order`` or ``instance``.
+    """
     leaf = split_chain(state.get("Certificate"))[0]
     cert = _x509.load_pem_certificate(leaf) if leaf else None
     if cert is None:
-        return "order %s is issued but CAS returned no certificate for it" % order_id
+        return "%s %s is issued but CAS returned no certificate for it" % (label, order_id)
     if criteria.csr:
         if _x509.public_key_der(cert) != criteria.csr_key():
-            return "the certificate of order %s is for another key than the csr" % order_id
+            return "the certificate of %s %s is for another key than the csr" % (label, order_id)
     elif not state.get("PrivateKey"):
-        # CAS returns PrivateKey only when it generated the key: this order came from a CSR,
+        # CAS returns PrivateKey only when it generated the key: this one came from a CSR,
         # whose key the task, asking for a CAS-generated one, does not have.
-        return "order %s was issued for a CSR's key, and no csr is given (CAS is to generate the key)" % order_id
+        return "%s %s was issued for a CSR's key, and no csr is given (CAS is to generate the key)" % (
+            label, order_id)
     not_after = _x509.validity(cert)[1]
     if _x509.renewal_due(not_after, criteria.renew_before_days, criteria.now):
         days = int((not_after - criteria.now).total_seconds() // 86400)
-        return "the certificate of order %s expires in %d days, within renew_before_days (%d)" % (
-            order_id, days, criteria.renew_before_days)
+        return "the certificate of %s %s expires in %d days, within renew_before_days (%d)" % (
+            label, order_id, days, criteria.renew_before_days)
     return None
 
 
@@ -201,45 +283,352 @@ def why_create(orders, force, passed_over):
     return passed_over[0][1]
 
 
-def check_create_inputs(wanted, reason):
-    """What a create needs beyond the pre-call checks; still raised before any write."""
+def check_create_inputs(wanted, reason, family="package"):
+    """What a new order or application needs beyond the pre-call checks; still raised before
+    any write. The applicant means the same in both families (in V2.0 it becomes a contact)."""
     missing = [option for option in CONTACT_OPTIONS if not wanted[option]]
+    what = "A new order" if family == "package" else "A new application"
     if missing:
         raise ConfigurationError(
-            "A new order must be submitted for %s (%s), and that needs the applicant: set %s (missing: %s)."
-            % (wanted["domain"], reason, ", ".join(CONTACT_OPTIONS), ", ".join(missing)), missing[0])
-    if wanted["product_code"] is None:
+            "%s must be submitted for %s (%s), and that needs the applicant: set %s (missing: %s)."
+            % (what, ",".join(wanted["names"]), reason, ", ".join(CONTACT_OPTIONS), ", ".join(missing)), missing[0])
+    if family == "package" and wanted["product_code"] is None:
         check_product_code(wanted["domain"], None)
 
 
 def _state_fields(state, domain):
     view = normalize_state(state, domain)
-    return {"status": view["status"], "status_meaning": view["status_meaning"], "validation": view["validation"]}
+    validation = view["validation"]
+    return {"status": view["status"], "status_meaning": view["status_meaning"], "phase": view["phase"],
+            "phase_meaning": view["phase_meaning"], "validations": [validation] if validation else [],
+            "validation": validation}
 
 
 def _diff(before, after):
     return {"before": before or {}, "after": after or {}}
 
 
-def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None):
-    """Make sure an order for the domain exists that is in progress or issued and fresh."""
-    if now_ms is None:
-        now_ms = int(time.time() * 1000)
-    now = datetime.datetime.fromtimestamp(now_ms / 1000.0, tz=datetime.timezone.utc)
-    domain = wanted["domain"]
-    all_orders = cas.orders_for_domain(domain)
-    orders = _for_product(all_orders, wanted["product_code"])
-    reusable, state, passed_over = (None, None, []) if wanted["force"] else find_reusable(
-        cas, orders, _ReuseCriteria(wanted, now))
+# --- V2.0: what an instance holds -------------------------------------------------------------------
 
-    if reusable is not None:
-        order = normalize_order(reusable)
-        result = dict(changed=False, order_id=reusable["OrderId"], order=order, **_state_fields(state, domain))
+def _application_mismatch(instance_id, detail, criteria, wanted):
+    """Why a pending application on the instance is not the one asked for, or None.
+
+    Unlike a V1.0 order, an instance shows what it was applied with (method, key
+    algorithm, CSR), so a change is noticed while it is still pending. A field the
+    instance does not return is not taken as a change.
+    """
+    method = detail.get("ValidationMethod")
+    wanted_method = VALIDATION_METHODS[criteria.validate_type]
+    if method and method.upper() != wanted_method:
+        return "instance %s waits for %s validation, and validate_type is %s" % (
+            instance_id, method, criteria.validate_type)
+    generated = detail.get("GenerateCsrMethod")
+    if criteria.csr:
+        if generated and generated != "upload":
+            return "instance %s was applied for with a key CAS generates, and a csr is given" % instance_id
+        if detail.get("Csr") and _csr_public_key(detail["Csr"]) != criteria.csr_key():
+            return "instance %s was applied for with another CSR's key than the csr" % instance_id
+        return None
+    if generated == "upload":
+        return "instance %s was applied for with a CSR, and no csr is given (CAS is to generate the key)" % instance_id
+    algorithm = detail.get("KeyAlgorithm")
+    if algorithm and algorithm != wanted["key_algorithm"]:
+        return "instance %s was applied for with key %s, and key_algorithm is %s" % (
+            instance_id, algorithm, wanted["key_algorithm"])
+    return None
+
+
+def why_instance_not_reusable(instances, detail, criteria, wanted):
+    """Why the instance (a GetInstanceDetail answer) does not make a new application
+    unnecessary, or None when it does: pending for the same names, method and key, or
+    issued for them with the key asked for and not due for renewal."""
+    view = normalize_instance(detail)
+    instance_id = view["instance_id"]
+    if sorted(view["domains"]) != sorted(wanted["names"]):
+        return "instance %s holds %s" % (instance_id, ",".join(view["domains"]) or "no names")
+    if view["phase"] in PENDING_PHASES:
+        return _application_mismatch(instance_id, detail, criteria, wanted)
+    if view["phase"] != "issued":
+        return "instance %s is %s (%s)" % (instance_id, view["phase"], view["status"])
+    if not criteria.csr and detail.get("KeyAlgorithm") and detail["KeyAlgorithm"] != wanted["key_algorithm"]:
+        return "the certificate of instance %s has a %s key, and key_algorithm is %s" % (
+            instance_id, detail["KeyAlgorithm"], wanted["key_algorithm"])
+    certificate, private_key = instances.download(view["certificate_id"]) if view["certificate_id"] else (None, None)
+    # The key itself is never kept: whether CAS holds one is all that counts, as in V1.0.
+    state = {"Certificate": certificate and certificate["fullchain"],
+             "PrivateKey": bool(private_key) and detail.get("GenerateCsrMethod") != "upload"}
+    return _why_not_issued(instance_id, state, criteria, label="instance")
+
+
+def find_reusable_instance(instances, wanted, criteria):
+    """The instance holding an application that makes a new one unnecessary, with its detail,
+    and why each other instance with these names was passed over: ``(detail, passed_over)``.
+
+    ``passed_over`` is a list of ``(detail, reason)``. Every listed instance with exactly
+    these names is read again (GetInstanceDetail), since the list may lag behind.
+    """
+    if wanted["instance_id"]:
+        detail = instances.detail(wanted["instance_id"])
+        if detail is None:
+            raise ConfigurationError(
+                "instance_id %s does not exist in this account (GetInstanceDetail answered NotFound). List the"
+                " instances with alicloud.cas.certificate_instance_info." % wanted["instance_id"], "instance_id")
+        candidates = [detail]
+    else:
+        candidates = []
+        for item in instances.list_instances(domain=wanted["domain"]):
+            if sorted(item["domains"]) == sorted(wanted["names"]):
+                detail = instances.detail(item["instance_id"])
+                if detail is not None:
+                    candidates.append(detail)
+    passed_over = []
+    for detail in candidates:
+        reason = why_instance_not_reusable(instances, detail, criteria, wanted)
+        if reason is None:
+            return detail, passed_over
+        passed_over.append((detail, reason))
+    return None, passed_over
+
+
+# --- V2.0: which instance to spend -------------------------------------------------------------------
+
+def names_needed(names):
+    """``(full, wildcard)``: the names an instance's spec must hold. The bare name next to its
+    own wildcard (``*.example.com`` with ``example.com``) is complimentary."""
+    wildcards = [name for name in names if is_wildcard(name)]
+    free = set(name[2:] for name in wildcards)
+    full = [name for name in names if not is_wildcard(name) and name not in free]
+    return len(full), len(wildcards)
+
+
+def spec_fits(instance, names):
+    """Whether an instance's spec (FullDomainCount, WildcardDomainCount) holds ``names``.
+
+    An instance that shows neither count is taken to hold one single name: test instances
+    are single-domain only (reference §6); UNCONFIRMED which instances omit the counts.
+    """
+    full_count, wildcard_count = instance.get("full_domain_count"), instance.get("wildcard_domain_count")
+    if full_count is None and wildcard_count is None:
+        full_count, wildcard_count = 1, 0
+    full, wildcard = names_needed(names)
+    return full <= int(full_count or 0) and wildcard <= int(wildcard_count or 0)
+
+
+def choose_instance(inactive, wanted):
+    """The inactive instances that may be spent on the names, best first.
+
+    Only instances of ``instance_type`` count: a paid (BUY) instance is never spent unless
+    instance_type is BUY. One already prepared for these names (an earlier run filled it in
+    but did not submit) comes first, then blank ones, then ones naming others (another
+    task's preparation, or a withdrawal back to inactive); within each, the smallest spec
+    and the earliest end, so a big instance is not used up on a small request.
+    """
+    names = sorted(wanted["names"])
+
+    def rank(item):
+        held = sorted(item["domains"])
+        group = 0 if held == names else 1 if not held else 2
+        size = int(item.get("full_domain_count") or 0) + int(item.get("wildcard_domain_count") or 0)
+        return (group, size, item.get("instance_end_time") or "")
+
+    fitting = [item for item in inactive
+               if item["instance_type"] == wanted["instance_type"] and spec_fits(item, wanted["names"])]
+    return sorted(fitting, key=rank)
+
+
+def describe_nothing_fits(wanted, package, inactive):
+    """What was looked at, for the failure when nothing can be spent."""
+    parts = []
+    if package is not None:
+        parts.append("V1.0 quota: %s has %d of %d left" % (package["product_code"], package["remaining"],
+                                                           package["total"]))
+    elif wanted["source"] == "auto":
+        parts.append("V1.0 quota: not usable here (%s)" % _why_no_package(wanted))
+    counts = []
+    for kind in INSTANCE_TYPES:
+        of_kind = [item for item in inactive if item["instance_type"] == kind]
+        fitting = [item for item in of_kind if spec_fits(item, wanted["names"])]
+        allowed = "" if kind == wanted["instance_type"] else ", not allowed by instance_type=%s" % (
+            wanted["instance_type"])
+        counts.append("%s %d inactive, %d fit %s%s" % (kind, len(of_kind), len(fitting), ",".join(wanted["names"]),
+                                                       allowed))
+    parts.append("V2.0 instances: " + "; ".join(counts))
+    return "Nothing can be spent on a certificate for %s. Looked at %s. Nothing was written. Buy a certificate" \
+           " (a TEST instance in the console, or quota), or set instance_type=BUY to allow a paid instance." % (
+               ",".join(wanted["names"]), ". ".join(parts))
+
+
+def _why_no_package(wanted):
+    if len(wanted["names"]) > 1:
+        return "a V1.0 order holds one name"
+    if wanted["key_algorithm"] != DEFAULT_KEY_ALGORITHM:
+        return "a V1.0 order takes no key_algorithm"
+    if is_wildcard(wanted["domain"]) and wanted["product_code"] is None:
+        return "a wildcard needs a wildcard product_code"
+    return None
+
+
+def package_quota(cas, wanted):
+    """The V1.0 quota ``auto`` may spend (package_state of the product code), or None when a
+    V1.0 order cannot serve the request at all."""
+    if _why_no_package(wanted) is not None:
+        return None
+    return cas.package_state(wanted["product_code"] or DEFAULT_PRODUCT_CODE)
+
+
+# --- V2.0: applying ----------------------------------------------------------------------------------
+
+def _mobile(phone):
+    """The phone as CreateContact takes it: digits with an optional leading ``+``, no spaces."""
+    return "".join(char for char in phone if char.isdigit() or char == "+")
+
+
+def resolve_contact(instances, wanted):
+    """The id of the applicant's contact: an existing one that matches, else one created now.
+
+    ListContact masks mobile and e-mail, so a match is on the name and the visible parts.
+    A contact created a moment ago may be missing from a lagging list; the service then
+    refuses the duplicate name, and the list is read again until it shows the contact.
+    """
+    name, mobile, email = wanted["username"], _mobile(wanted["phone"]), wanted["email"]
+    found = instances.find_contact(name, mobile, email)
+    if found is not None:
+        return found
+    try:
+        return instances.create_contact(name, mobile, email, client_token=new_client_token("CreateContact"))
+    except AlibabaCloudError as error:
+        if not (error.code or "").startswith("AlreadyExists"):
+            raise
+        found = instances.rpc.poll(lambda: instances.find_contact(name, mobile, email))
+        if found is None:
+            raise ConfigurationError(
+                "CAS has a contact named %r whose phone or email differ from the ones given (CreateContact answered"
+                " %s). Give that contact's phone and email, or another username." % (name, error.code),
+                "username") from error
+        return found
+
+
+def _instance_request(wanted, instance, reason):
+    return {
+        "action": "ApplyCertificate",
+        "instance_id": instance["instance_id"],
+        "instance_type": instance["instance_type"],
+        "domains": list(wanted["names"]),
+        "validate_type": wanted["validate_type"],
+        "generate_csr_method": "upload" if wanted["csr"] else "online",
+        "key_algorithm": None if wanted["csr"] else wanted["key_algorithm"],
+        "tags": wanted["tags"],
+        "reason": reason,
+    }
+
+
+def _instance_fields(view):
+    validations = view["validations"] or []
+    return {"status": view["status"], "phase": view["phase"], "phase_meaning": view["phase_meaning"],
+            "validations": validations, "validation": validations[0] if validations else None}
+
+
+def _instance_result(changed, view, **extra):
+    result = dict(changed=changed, source="instance", order_id=None, instance_id=view["instance_id"],
+                  instance=view, **_instance_fields(view))
+    result.update(extra)
+    return result
+
+
+def apply_on_instance(instances, wanted, detail, reason, check_mode=False, diff_mode=False):
+    """Fill in the application on an inactive instance and submit it, once."""
+    check_create_inputs(wanted, reason, family="instance")
+    before = normalize_instance(detail)
+    request = _instance_request(wanted, before, reason)
+    if check_mode:
+        predicted = dict(before, domains=list(wanted["names"]), domain=wanted["domain"])
+        result = dict(changed=True, source="instance", order_id=None, instance_id=before["instance_id"],
+                      instance=predicted, status=None, phase=None, phase_meaning=None, validations=[],
+                      validation=None, request=request)
         if diff_mode:
-            result["diff"] = _diff(order, order)
+            result["diff"] = _diff(before, predicted)
         return result
+    instance_id = before["instance_id"]
+    contact_id = resolve_contact(instances, wanted)
+    instances.update(
+        instance_id, domains=wanted["names"], csr=wanted["csr"],
+        generate_csr_method="upload" if wanted["csr"] else "online",
+        key_algorithm=None if wanted["csr"] else wanted["key_algorithm"],
+        validation_method=VALIDATION_METHODS[wanted["validate_type"]], contact_ids=[contact_id],
+        tags=wanted["tags"])
+    # One token per run: sent with the one submission; a service that honours it answers a
+    # repeat with the first answer. Whether it does is UNCONFIRMED (emulator switch
+    # client_token_honoured), so a lost answer is still decided from GetInstanceDetail.
+    applied = instances.apply(instance_id, client_token=new_client_token("ApplyCertificate"), domains=wanted["names"])
+    view = normalize_instance(instances.wait_for_validations(instance_id, VALIDATIONS_WAIT_SECONDS))
+    listed = instances.wait_listed(instance_id, wanted["names"])
+    result = _instance_result(True, view, request=request)
+    warnings = []
+    if applied["adopted"]:
+        warnings.append("The answer to ApplyCertificate on instance %s was lost; the instance shows the application,"
+                        " so it was not submitted again." % instance_id)
+    if view["phase"] in PENDING_PHASES and not view["validations"]:
+        warnings.append("Instance %s shows no validation records %d seconds after the application; run the task"
+                        " again (it changes nothing) or poll with alicloud.cas.certificate_request_info to get"
+                        " them." % (instance_id, VALIDATIONS_WAIT_SECONDS))
+    if listed is None:
+        warnings.append("CAS's instance list does not show the application on instance %s yet. Until it does,"
+                        " another run of this task cannot see it and could spend a second instance: let the"
+                        " list catch up first." % instance_id)
+    if warnings:
+        result["warnings"] = warnings
+    if diff_mode:
+        result["diff"] = _diff(before, view)
+    return result
 
-    reason = why_create(orders, wanted["force"], passed_over)
+
+def _inactive_detail(instances, ranked):
+    """The first ranked instance that a fresh read still shows inactive (the list may lag)."""
+    for item in ranked:
+        detail = instances.detail(item["instance_id"])
+        if detail is not None and detail.get("Status") == "inactive":
+            return detail
+    return None
+
+
+def _check_named_instance(detail, wanted):
+    """The instance named by instance_id may be spent, or a ConfigurationError says why not."""
+    view = normalize_instance(detail)
+    instance_id = view["instance_id"]
+    if view["instance_type"] != wanted["instance_type"]:
+        if view["instance_type"] == "BUY":
+            raise ConfigurationError(
+                "instance %s is a paid (BUY) instance, and instance_type is %s: a paid instance is spent only with"
+                " instance_type=BUY. Nothing was written." % (instance_id, wanted["instance_type"]), "instance_type")
+        raise ConfigurationError(
+            "instance %s is a %s instance, and instance_type is %s. Set instance_type=%s." % (
+                instance_id, view["instance_type"], wanted["instance_type"], view["instance_type"]), "instance_type")
+    if view["status"] != "inactive":
+        raise ConfigurationError(
+            "instance %s cannot take a new application: it is %s (%s). Only an inactive instance can; pick another"
+            " instance_id, or drop instance_id to let the module choose."
+            % (instance_id, view["status"], view["phase_meaning"]), "instance_id")
+    if not spec_fits(view, wanted["names"]):
+        raise ConfigurationError(
+            "instance %s holds %s full and %s wildcard names, too few for %s." % (
+                instance_id, view["full_domain_count"], view["wildcard_domain_count"], ",".join(wanted["names"])),
+            "instance_id")
+
+
+# --- present -----------------------------------------------------------------------------------------
+
+def _reused_order(reusable, state, domain, diff_mode):
+    order = normalize_order(reusable)
+    result = dict(changed=False, source="package", order_id=reusable["OrderId"], instance_id=None, order=order,
+                  **_state_fields(state, domain))
+    if diff_mode:
+        result["diff"] = _diff(order, order)
+    return result
+
+
+def create_order(cas, wanted, all_orders, orders, reason, check_mode=False, diff_mode=False):
+    """Submit a V1.0 order (or, in check mode, say what would be submitted)."""
+    domain = wanted["domain"]
     check_create_inputs(wanted, reason)
     action = "CreateCertificateWithCsrRequest" if wanted["csr"] else "CreateCertificateRequest"
     request = {
@@ -253,8 +642,9 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None):
     before = normalize_order(orders[0]) if orders else None
     if check_mode:
         predicted = normalize_order({"Domain": domain, "ProductCode": wanted["product_code"]})
-        result = dict(changed=True, order_id=None, order=predicted, status=None, status_meaning=None,
-                      validation=None, request=request)
+        result = dict(changed=True, source="package", order_id=None, instance_id=None, order=predicted, status=None,
+                      status_meaning=None, phase=None, phase_meaning=None, validations=[], validation=None,
+                      request=request)
         if diff_mode:
             result["diff"] = _diff(before, predicted)
         return result
@@ -269,7 +659,8 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None):
     # task ends only once the list shows it, or warns.
     listed = cas.wait_listed(domain, order_id)
     order = normalize_order(listed or {"OrderId": order_id, "Domain": domain, "ProductCode": wanted["product_code"]})
-    result = dict(changed=True, order_id=order_id, order=order, request=request, **_state_fields(state, domain))
+    result = dict(changed=True, source="package", order_id=order_id, instance_id=None, order=order, request=request,
+                  **_state_fields(state, domain))
     warnings = []
     if created["adopted"]:
         warnings.append(
@@ -285,6 +676,62 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None):
         result["diff"] = _diff(before, order)
     return result
 
+
+def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, instances=None):
+    """Make sure an order or an instance holds an application for the names that is in
+    progress, or a fresh certificate for them; else spend quota or an inactive instance."""
+    if now_ms is None:
+        now_ms = int(time.time() * 1000)
+    now = datetime.datetime.fromtimestamp(now_ms / 1000.0, tz=datetime.timezone.utc)
+    criteria = _ReuseCriteria(wanted, now)
+    source = wanted["source"]
+    domain = wanted["domain"]
+    package_family = source == "package" or (source == "auto" and len(wanted["names"]) == 1)
+    all_orders, orders, passed_over = [], [], []
+
+    if package_family:
+        all_orders = cas.orders_for_domain(domain)
+        orders = _for_product(all_orders, wanted["product_code"])
+        if not wanted["force"]:
+            reusable, state, passed_over = find_reusable(cas, orders, criteria)
+            if reusable is not None:
+                return _reused_order(reusable, state, domain, diff_mode)
+    if source == "package":
+        return create_order(cas, wanted, all_orders, orders, why_create(orders, wanted["force"], passed_over),
+                            check_mode, diff_mode)
+
+    instances_passed_over = []
+    named = None
+    if wanted["instance_id"] or not wanted["force"]:
+        reusable, instances_passed_over = find_reusable_instance(instances, wanted, criteria)
+        if wanted["instance_id"]:
+            named = reusable or instances_passed_over[0][0]
+        if reusable is not None and not wanted["force"]:
+            view = normalize_instance(reusable)
+            result = _instance_result(False, view)
+            if diff_mode:
+                result["diff"] = _diff(view, view)
+            return result
+    reasons = [reason for _item, reason in passed_over + instances_passed_over]
+    reason = "force is true" if wanted["force"] else reasons[0] if reasons else "nothing exists for %s" % (
+        ",".join(wanted["names"]))
+
+    if named is not None:
+        _check_named_instance(named, wanted)
+        return apply_on_instance(instances, wanted, named, reason, check_mode, diff_mode)
+
+    package = package_quota(cas, wanted) if source == "auto" else None
+    if package is not None and package["remaining"] > 0:
+        return create_order(cas, wanted, all_orders, orders, why_create(orders, wanted["force"], passed_over),
+                            check_mode, diff_mode)
+    inactive = instances.list_instances(status="inactive")
+    chosen = _inactive_detail(instances, choose_instance(inactive, wanted))
+    if chosen is None:
+        raise ConfigurationError(describe_nothing_fits(wanted, package, inactive), "instance_type")
+    return apply_on_instance(instances, wanted, chosen, reason, check_mode, diff_mode)
+
+
+# --- absent ------------------------------------------------------------------------------------------
 
 def _issued_warning(item):
     return (
@@ -336,10 +783,92 @@ def ensure_absent(cas, wanted, check_mode=False, diff_mode=False):
     return result
 
 
-def run(params, cas_factory, check_mode=False, diff_mode=False, now_ms=None):
-    """Check the options, then (and only then) connect and converge."""
+def withdraw_instances(instances, wanted, check_mode=False):
+    """Withdraw the pending applications for the names (or on instance_id).
+
+    Never refunds, deletes or revokes: an issued certificate stays, with a warning.
+    Returns ``(withdrawn, kept, warnings, before, after)`` with normalised instances.
+    """
+    if wanted["instance_id"]:
+        detail = instances.detail(wanted["instance_id"])
+        details = [detail] if detail is not None else []
+    else:
+        details = [instances.detail(item["instance_id"]) for item in instances.list_instances(domain=wanted["domain"])
+                   if sorted(item["domains"]) == sorted(wanted["names"])]
+        details = [detail for detail in details if detail is not None]
+    withdrawn, kept, warnings, before, after = [], [], [], [], []
+    for detail in details:
+        view = normalize_instance(detail)
+        before.append(view)
+        instance_id = view["instance_id"]
+        if view["phase"] == "issued":
+            warnings.append(
+                "Instance %s holds an issued certificate for %s and was left alone: withdrawing applies to pending"
+                " applications only, and this module never revokes, refunds or deletes." % (
+                    instance_id, ",".join(view["domains"])))
+            kept.append(view)
+            after.append(view)
+            continue
+        if view["status"] != "pending":
+            after.append(view)
+            continue
+        if check_mode:
+            withdrawn.append(view)
+            after.append(dict(view, status=None, phase="withdrawn", validations=[]))
+            continue
+        outcome = instances.withdraw(instance_id, WITHDRAWAL_WAIT_SECONDS,
+                                     client_token=new_client_token("CancelPendingCertificate"))
+        if outcome == "nothing":
+            after.append(view)
+            continue
+        if outcome == "refused":
+            raise ConfigurationError(
+                "CAS kept refusing to withdraw the application on instance %s for %d seconds"
+                " (OperationDenied.StatusNotSupport) while it stayed pending. Run the task again later." % (
+                    instance_id, WITHDRAWAL_WAIT_SECONDS), "state")
+        current = instances.instance(instance_id) or view
+        if outcome == "pending":
+            warnings.append(
+                "The withdrawal of the application on instance %s was accepted but the instance is still pending"
+                " after %d seconds; CAS completes it by itself." % (instance_id, WITHDRAWAL_WAIT_SECONDS))
+        withdrawn.append(current)
+        after.append(current)
+    return withdrawn, kept, warnings, before, after
+
+
+def ensure_absent_everywhere(cas, wanted, check_mode=False, diff_mode=False, instances=None):
+    """state=absent over the families the source covers."""
+    source = wanted["source"]
+    result = {"changed": False, "withdrawn": [], "kept": [], "warnings": []}
+    diff_before, diff_after = {}, {}
+    if source == "package" or (source == "auto" and len(wanted["names"]) == 1):
+        result = ensure_absent(cas, wanted, check_mode, diff_mode)
+        diff = result.pop("diff", None)
+        if diff:
+            diff_before, diff_after = diff["before"], diff["after"]
+    if source != "package":
+        withdrawn, kept, warnings, before, after = withdraw_instances(instances, wanted, check_mode)
+        result["changed"] = result["changed"] or bool(withdrawn)
+        result["withdrawn_instances"] = withdrawn
+        result["kept_instances"] = kept
+        result["warnings"] = result["warnings"] + warnings
+        diff_before["instances"], diff_after["instances"] = before, after
+    if diff_mode:
+        result["diff"] = _diff(diff_before, diff_after)
+    return result
+
+
+def run(params, cas_factory, check_mode=False, diff_mode=False, now_ms=None, instances_factory=None):
+    """Check the options, then (and only then) connect and converge.
+
+    ``instances_factory(cas)`` builds the V2.0 client; by default it shares the CAS client's
+    connection.
+    """
     wanted = check_options(params)
     cas = cas_factory()
+    instances = None
+    if wanted["source"] != "package":
+        instances = (instances_factory or (lambda client: CasInstancesClient(client.rpc)))(cas)
     if wanted["state"] == "absent":
-        return ensure_absent(cas, wanted, check_mode, diff_mode)
-    return ensure_present(cas, wanted, check_mode, diff_mode, now_ms)
+        return ensure_absent_everywhere(cas, wanted, check_mode, diff_mode, instances)
+    return ensure_present(cas, wanted, check_mode, diff_mode, now_ms, instances)

@@ -23,12 +23,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy
 
 DAY_MS = 86400 * 1000
 NOW_MS = 1_790_000_000_000  # a fixed "now" so expiry arithmetic is exact
 PRIVATE_KEY_PEM = "-----BEGIN PRIVATE KEY-----\nFAKE-KEY-never-show-0042\n-----END PRIVATE KEY-----\n"
 WRITE_ACTIONS = ("CreateCertificateRequest", "CreateCertificateWithCsrRequest", "CancelOrderRequest",
-                 "DeleteCertificateRequest")
+                 "DeleteCertificateRequest", "UpdateInstance", "ApplyCertificate", "CancelPendingCertificate",
+                 "CreateContact")
 LIST_STATUS = {"domain_verify": "CHECKING", "process": "CHECKING", "verify_fail": "CHECKED_FAIL", "payed": "PAYED"}
 NOW = datetime.datetime.fromtimestamp(NOW_MS / 1000, tz=datetime.timezone.utc)
 
@@ -84,6 +86,13 @@ class FakeCasApi:
         self.packages = {"digicert-free-1-free": (20, 0, 0)}
         self.errors = {}  # action -> AlibabaCloudError raised (once) instead of answering
         self.progress = {}  # order id -> the Types the next DescribeCertificateState calls move it through
+        # V2.0: instances of the same account, and its contacts.
+        self.instances = {}
+        self.instance_material = {}  # instance id -> {"public_key", "certificate", "days_left", "reads"}
+        self.contacts = []
+        self.validation_reads = 0  # GetInstanceDetail reads after ApplyCertificate without records
+        self.cancel_status = "normal"  # where a withdrawal leaves the instance (UNCONFIRMED: normal|inactive)
+        self.retry_policy = RetryPolicy(rng=lambda: 0.0)
 
     # --- set-up helpers ---------------------------------------------------------------------
     def add_order(self, domain, kind="domain_verify", product_code="digicert-free-1-free",
@@ -260,6 +269,132 @@ class FakeCasApi:
                                     action="DescribePackageState")
         total, used, issued = self.packages[code]
         return {"ProductCode": code, "TotalCount": total, "UsedCount": used, "IssuedCount": issued}
+
+    # --- V2.0 instances -----------------------------------------------------------------------
+    def add_instance(self, instance_type="TEST", full=1, wildcard=0, status="inactive", domains=None,
+                     end_days=180, counts=True, **fields):
+        """An instance; ``counts=False`` leaves FullDomainCount/WildcardDomainCount out, as
+        some answers may. Returns its id."""
+        instance_id = "cas-cn-fake%03d" % (len(self.instances) + 1)
+        instance = {"InstanceId": instance_id, "InstanceType": instance_type, "Status": status,
+                    "Domain": ",".join(domains or []), "Spec": "ss.dv.t" if instance_type == "TEST" else "ws.dv.f",
+                    "InstanceStartTime": NOW_MS - DAY_MS, "InstanceEndTime": NOW_MS + end_days * DAY_MS,
+                    "CertificateStatus": ""}
+        if counts:
+            instance.update(FullDomainCount=full, WildcardDomainCount=wildcard)
+        instance.update(fields)
+        self.instances[instance_id] = instance
+        self.instance_material[instance_id] = {"public_key": None, "certificate": None, "days_left": 90, "reads": 0}
+        return instance_id
+
+    def issue_instance(self, instance_id, days_left=90):
+        """The CA issues the pending application (validation done)."""
+        instance = self.instances[instance_id]
+        material = self.instance_material[instance_id]
+        instance.update(Status="normal", CertificateStatus="issued", CertificateId=int(instance_id[-3:]) + 7000)
+        instance.pop("DomainValidationList", None)
+        material["days_left"] = days_left
+        if material["public_key"] is None:
+            material["public_key"] = ec.generate_private_key(ec.SECP256R1()).public_key()
+        material["certificate"] = make_certificate(
+            instance["Domain"].split(",")[0], public_key=material["public_key"],
+            not_after=NOW + datetime.timedelta(days=days_left))
+
+    def _instance(self, params):
+        instance = self.instances.get(params["InstanceId"])
+        if instance is None:
+            raise AlibabaCloudError("gone", code="NotFound", http_status=404, action="x")
+        return instance
+
+    def _ListInstances(self, params):
+        keyword = params.get("Keyword", "").lower()
+        items = [dict(i) for i in self.instances.values()
+                 if keyword in i["Domain"] + i["InstanceId"]
+                 and params.get("Status") in (None, i["Status"])
+                 and params.get("InstanceType") in (None, i["InstanceType"])]
+        for item in items:
+            item.pop("DomainValidationList", None)
+        size = int(params.get("ShowSize", 10))
+        page = int(params.get("CurrentPage", 1))
+        return {"InstanceList": items[(page - 1) * size:page * size], "TotalCount": len(items)}
+
+    def _GetInstanceDetail(self, params):
+        instance = self._instance(params)
+        material = self.instance_material[instance["InstanceId"]]
+        if instance["Status"] == "pending" and "cancel_reads" in material:
+            if material["cancel_reads"] > 0:
+                material["cancel_reads"] -= 1
+            else:
+                del material["cancel_reads"]
+                instance["Status"] = self.cancel_status
+                instance.pop("DomainValidationList", None)
+        if instance["Status"] == "pending" and "DomainValidationList" not in instance and \
+                "cancel_reads" not in material and not material.get("validated"):
+            if material["reads"] >= self.validation_reads:
+                instance["DomainValidationList"] = [
+                    {"Domain": name, "RootDomain": self.zone, "ValidationType": "TXT",
+                     "ValidationKey": self.record_domain(name), "ValidationValue": "token-%s" % name}
+                    for name in instance["Domain"].split(",")]
+            material["reads"] += 1
+        return dict(instance)
+
+    def _UpdateInstance(self, params):
+        instance = self._instance(params)
+        if instance["Status"] != "inactive":
+            raise AlibabaCloudError("busy", code="OperationDenied.StatusNotSupport", http_status=400,
+                                    action="UpdateInstance")
+        for field in ("Domain", "Csr", "GenerateCsrMethod", "KeyAlgorithm", "ValidationMethod"):
+            if field in params:
+                instance[field] = params[field]
+        contact_ids = [int(v) for k, v in sorted(params.items()) if k.startswith("ContactIdList.")]
+        if contact_ids:
+            instance["ContactIdList"] = contact_ids
+        return {"RequestId": "req"}
+
+    def _ApplyCertificate(self, params):
+        instance = self._instance(params)
+        if instance["Status"] != "inactive":
+            raise AlibabaCloudError("busy", code="OperationDenied.StatusNotSupport", http_status=400,
+                                    action="ApplyCertificate")
+        instance["Status"] = "pending"
+        material = self.instance_material[instance["InstanceId"]]
+        material["reads"] = 0
+        if instance.get("GenerateCsrMethod") == "upload":
+            material["public_key"] = x509.load_pem_x509_csr(instance["Csr"].encode("ascii")).public_key()
+        return {"RequestId": "req"}
+
+    def _CancelPendingCertificate(self, params):
+        instance = self._instance(params)
+        material = self.instance_material[instance["InstanceId"]]
+        if instance["Status"] != "pending" or "cancel_reads" in material:
+            raise AlibabaCloudError("no", code="OperationDenied.StatusNotSupport", http_status=400,
+                                    action="CancelPendingCertificate")
+        material["cancel_reads"] = 1
+        return {"RequestId": "req"}
+
+    def _GetUserCertificateDetail(self, params):
+        for instance_id, instance in self.instances.items():
+            if instance.get("CertificateId") == int(params["CertId"]):
+                answer = {"Id": instance["CertificateId"], "InstanceId": instance_id,
+                          "Cert": self.instance_material[instance_id]["certificate"]}
+                if instance.get("GenerateCsrMethod") != "upload":
+                    answer["Key"] = PRIVATE_KEY_PEM
+                return answer
+        raise AlibabaCloudError("gone", code="NotFound", http_status=404, action="GetUserCertificateDetail")
+
+    def _ListContact(self, params):
+        keyword = params.get("Keyword", "").lower()
+        items = [{"ContactId": c["ContactId"], "Name": c["Name"], "Mobile": c["Mobile"][:3] + "******" +
+                  c["Mobile"][-2:], "Email": c.get("Email")} for c in self.contacts if keyword in c["Name"].lower()]
+        return {"ContactList": items, "TotalCount": len(items)}
+
+    def _CreateContact(self, params):
+        if any(c["Name"] == params["Name"] for c in self.contacts):
+            raise AlibabaCloudError("exists", code="AlreadyExists.Name", http_status=400, action="CreateContact")
+        contact = {"ContactId": 500 + len(self.contacts), "Name": params["Name"], "Mobile": params["Mobile"],
+                   "Email": params.get("Email")}
+        self.contacts.append(contact)
+        return {"ContactId": contact["ContactId"], "RequestId": "req"}
 
 
 class FakeResponse:

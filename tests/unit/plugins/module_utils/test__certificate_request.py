@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient, OrderOutcomeUnknownError
+from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import CasInstancesClient
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import run
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
@@ -288,7 +289,7 @@ def test_second_run_changes_nothing_and_spends_no_quota():
 
 def test_check_mode_only_reads_and_predicts_the_create():
     api = FakeCasApi()
-    result = converge(api, check_mode=True, product_code="geotrust-dv-1-starter", **APPLICANT)
+    result = converge(api, check_mode=True, product_code="geotrust-dv-1-starter", source="package", **APPLICANT)
     assert api.writes() == []
     assert set(api.actions()) == {"ListUserCertificateOrder"}
     assert result["changed"] is True
@@ -381,7 +382,7 @@ def test_missing_contact_fields_fail_after_reading_but_before_writing():
 def test_wildcard_create_without_product_code_fails_before_writing():
     api = FakeCasApi()
     with pytest.raises(ConfigurationError) as caught:
-        converge(api, domain="*.example.com", **APPLICANT)
+        converge(api, domain="*.example.com", source="package", **APPLICANT)
     assert caught.value.option == "product_code"
     assert "geotrust-dv-w-starter" in str(caught.value)
     assert api.writes() == []
@@ -402,7 +403,7 @@ def test_quota_error_reaches_the_caller():
     api = FakeCasApi()
     api.packages["digicert-free-1-free"] = (1, 1, 1)
     with pytest.raises(AlibabaCloudError) as caught:
-        converge(api, **APPLICANT)
+        converge(api, source="package", **APPLICANT)
     assert caught.value.code == "NotRemainCount"
 
 
@@ -576,3 +577,319 @@ def test_results_never_carry_the_private_key_or_the_secret():
     text = repr(result)
     assert PRIVATE_KEY_PEM.strip().splitlines()[1] not in text
     assert SECRET not in text
+
+
+# --- V2.0 instances and the choice between the flows ----------------------------------------------
+
+def v2_converge(api, check_mode=False, diff_mode=True, sleeps=None, **overrides):
+    sleeps = [] if sleeps is None else sleeps
+    now = [0.0]
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+    return run(options(**overrides), lambda: CasClient(api), check_mode=check_mode, diff_mode=diff_mode,
+               now_ms=NOW_MS, instances_factory=lambda cas: CasInstancesClient(api, sleep=sleep, clock=lambda: now[0]))
+
+
+def v2_account(quota=0):
+    """An account after 2026-02-14: no V1.0 quota unless ``quota``, instances added by the test."""
+    api = FakeCasApi()
+    api.packages = {"digicert-free-1-free": (quota, 0, 0)} if quota else {}
+    return api
+
+
+@pytest.mark.parametrize("quota, instances, overrides, expected", [
+    (5, [("TEST", 1, 0)], {}, "package"),
+    (0, [("TEST", 1, 0)], {}, ("instance", 0)),
+    (0, [("BUY", 1, 0), ("TEST", 1, 0)], {}, ("instance", 1)),
+    (0, [("TEST", 1, 0), ("BUY", 1, 0)], {"instance_type": "BUY"}, ("instance", 1)),
+    (0, [("BUY", 1, 0)], {}, "nothing fits"),
+    (5, [("TEST", 1, 0), ("TEST", 2, 0)], {"domains": ["www.example.com", "api.example.com"], "domain": None},
+     ("instance", 1)),
+    (5, [("TEST", 1, 0), ("BUY", 1, 1)], {"domain": "*.example.com", "instance_type": "BUY"}, ("instance", 1)),
+    (5, [("TEST", 1, 0)], {"key_algorithm": "ECC_256"}, ("instance", 0)),
+    (0, [("TEST", 5, 0), ("TEST", 1, 0)], {}, ("instance", 1)),  # the smallest spec that fits
+    (0, [("TEST", 1, 0)], {"domains": ["www.example.com", "api.example.com"], "domain": None}, "nothing fits"),
+])
+def test_auto_picks_quota_then_a_fitting_inactive_instance_of_the_allowed_type(quota, instances, overrides, expected):
+    api = v2_account(quota)
+    ids = [api.add_instance(kind, full=full, wildcard=wildcard) for kind, full, wildcard in instances]
+    if expected == "nothing fits":
+        with pytest.raises(ConfigurationError) as caught:
+            v2_converge(api, **dict(APPLICANT, **overrides))
+        assert "Nothing was written" in str(caught.value) and "V2.0 instances: TEST" in str(caught.value)
+        assert "V1.0 quota" in str(caught.value)
+        assert api.writes() == []
+        return
+    result = v2_converge(api, **dict(APPLICANT, **overrides))
+    if expected == "package":
+        assert (result["source"], result["instance_id"]) == ("package", None)
+        assert api.writes() == ["CreateCertificateRequest"]
+        return
+    assert (result["source"], result["instance_id"]) == ("instance", ids[expected[1]])
+    assert [w for w in api.writes() if w != "CreateContact"] == ["UpdateInstance", "ApplyCertificate"]
+
+
+def test_nothing_fits_names_the_quota_and_the_instances_by_type():
+    api = v2_account()
+    api.packages = {"digicert-free-1-free": (3, 3, 3)}
+    api.add_instance("BUY")
+    api.add_instance("BUY", full=1, wildcard=1)
+    with pytest.raises(ConfigurationError) as caught:
+        v2_converge(api, check_mode=True, **APPLICANT)
+    message = str(caught.value)
+    assert "digicert-free-1-free has 0 of 3 left" in message
+    assert "TEST 0 inactive, 0 fit www.example.com" in message
+    assert "BUY 2 inactive, 2 fit www.example.com, not allowed by instance_type=TEST" in message
+    assert caught.value.option == "instance_type"
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize("how", ["auto", "instance", "instance_id"])
+def test_a_paid_instance_is_never_spent_unless_instance_type_is_buy(check_mode, how):
+    api = v2_account()
+    paid = api.add_instance("BUY")
+    overrides = {"source": "instance"} if how == "instance" else {"instance_id": paid} if how == "instance_id" else {}
+    with pytest.raises(ConfigurationError) as caught:
+        v2_converge(api, check_mode=check_mode, **dict(APPLICANT, **overrides))
+    assert caught.value.option == "instance_type"
+    assert api.writes() == [] and api.instances[paid]["Status"] == "inactive"
+    allowed = v2_converge(api, check_mode=check_mode, instance_type="BUY", **dict(APPLICANT, **overrides))
+    assert allowed["instance_id"] == paid and allowed["request"]["instance_type"] == "BUY"
+    assert bool(api.writes()) is not check_mode
+
+
+@pytest.mark.parametrize("overrides, option, fragment", [
+    ({"source": "package", "domains": ["a.example.com", "b.example.com"], "domain": None}, "domains",
+     "a V1.0 order (source=package) holds one name"),
+    ({"domains": ["a.example.com"]}, "domain", "exactly one of domain"),
+    ({"domain": None}, "domain", "exactly one of domain"),
+    ({"domains": [], "domain": None}, "domains", "at least one name"),
+    ({"domains": ["a.example.com", "https://b.example.com"], "domain": None}, "domains", "without a scheme"),
+    ({"domains": ["*.example.com"], "domain": None, "validate_type": "FILE"}, "validate_type", "wildcard"),
+    ({"instance_id": "cas-cn-1", "source": "package"}, "instance_id", "Drop one of them"),
+    ({"source": "instance", "product_code": "digicert-free-1-free"}, "product_code", "does not apply"),
+    ({"csr": make_csr("www.example.com"), "key_algorithm": "ECC_256"}, "key_algorithm", "CSR's own"),
+    ({"source": "package", "key_algorithm": "RSA_4096"}, "key_algorithm", "takes none"),
+])
+def test_bad_v2_options_fail_before_any_call(overrides, option, fragment):
+    with pytest.raises(ConfigurationError) as caught:
+        run(options(**overrides), refuse_connection)
+    assert caught.value.option == option
+    assert fragment in str(caught.value)
+
+
+def test_apply_fills_in_the_instance_and_returns_every_validation():
+    api = v2_account()
+    instance_id = api.add_instance("TEST", full=2)
+    result = v2_converge(api, domain=None, domains=["www.example.com", "api.example.com"], **APPLICANT)
+    update = dict(api.calls)["UpdateInstance"]
+    assert update["Domain"] == "www.example.com,api.example.com" and update["ValidationMethod"] == "DNS"
+    assert (update["GenerateCsrMethod"], update["KeyAlgorithm"]) == ("online", "RSA_2048")
+    assert update["ContactIdList.1"] == api.contacts[0]["ContactId"]
+    assert api.contacts[0]["Mobile"] == "+8613800000000"
+    assert dict(api.calls)["ApplyCertificate"]["ClientToken"].startswith("alicloud.cas-ApplyCertificate-")
+    assert (result["changed"], result["source"], result["instance_id"], result["order_id"]) == (
+        True, "instance", instance_id, None)
+    assert (result["status"], result["phase"]) == ("pending", "validating")
+    assert [v["fqdn"] for v in result["validations"]] == ["_dnsauth.www.example.com", "_dnsauth.api.example.com"]
+    assert result["validation"] == result["validations"][0]
+    assert result["diff"]["before"]["status"] == "inactive" and result["diff"]["after"]["status"] == "pending"
+    assert "warnings" not in result
+
+
+def test_rerun_reuses_the_pending_application_without_writes():
+    api = v2_account()
+    api.add_instance("TEST")
+    api.add_instance("TEST")
+    first = v2_converge(api, **APPLICANT)
+    writes = api.writes()
+    again = v2_converge(api, **APPLICANT)
+    assert (again["changed"], again["instance_id"], again["phase"]) == (False, first["instance_id"], "validating")
+    assert again["validations"] == first["validations"] and api.writes() == writes
+    api.issue_instance(first["instance_id"])
+    issued = v2_converge(api, **APPLICANT)
+    assert (issued["changed"], issued["instance_id"], issued["phase"], issued["validations"]) == (
+        False, first["instance_id"], "issued", [])
+    assert api.writes() == writes
+    assert PRIVATE_KEY_PEM not in repr(issued)
+
+
+def test_an_existing_instance_is_reused_even_with_quota_left():
+    api = v2_account(quota=5)
+    instance_id = api.add_instance("TEST", status="pending", domains=["www.example.com"], ValidationMethod="DNS")
+    result = v2_converge(api, **APPLICANT)
+    assert (result["changed"], result["source"], result["instance_id"]) == (False, "instance", instance_id)
+    assert api.writes() == []
+
+
+def test_a_pending_order_is_reused_before_any_instance_is_looked_for():
+    api = v2_account()
+    api.add_order("www.example.com")
+    api.add_instance("TEST")
+    result = v2_converge(api, **APPLICANT)
+    assert (result["changed"], result["source"], result["phase"]) == (False, "package", "validating")
+    assert result["validations"] == [result["validation"]] and api.writes() == []
+
+
+@pytest.mark.parametrize("held, overrides, reason", [
+    ({"ValidationMethod": "HTTP"}, {}, "waits for HTTP validation, and validate_type is DNS"),
+    ({"GenerateCsrMethod": "upload", "Csr": make_csr("www.example.com")}, {}, "with a CSR, and no csr is given"),
+    ({"GenerateCsrMethod": "online"}, {"csr": make_csr("www.example.com")}, "key CAS generates, and a csr is given"),
+    ({"GenerateCsrMethod": "upload", "Csr": make_csr("www.example.com")}, {"csr": make_csr("www.example.com")},
+     "another CSR's key than the csr"),
+    ({"KeyAlgorithm": "RSA_2048"}, {"key_algorithm": "ECC_256"}, "with key RSA_2048, and key_algorithm is ECC_256"),
+])
+def test_a_pending_application_for_another_method_or_key_is_a_mismatch(held, overrides, reason):
+    api = v2_account()
+    old = api.add_instance("TEST", status="pending", domains=["www.example.com"], **held)
+    fresh = api.add_instance("TEST")
+    result = v2_converge(api, **dict(APPLICANT, **overrides))
+    assert (result["changed"], result["instance_id"]) == (True, fresh)
+    assert reason in result["request"]["reason"] and old in result["request"]["reason"]
+
+
+def test_a_pending_application_with_the_same_csr_is_reused():
+    api = v2_account()
+    csr = make_csr("www.example.com")
+    held = api.add_instance("TEST", status="pending", domains=["www.example.com"], GenerateCsrMethod="upload", Csr=csr)
+    api.add_instance("TEST")
+    assert v2_converge(api, csr=csr, **APPLICANT)["instance_id"] == held and api.writes() == []
+
+
+@pytest.mark.parametrize("csr_key, days_left, overrides, reason", [
+    (False, 90, {}, None),
+    (False, 10, {}, "expires in 10 days, within renew_before_days (30)"),
+    (True, 90, {}, "was issued for a CSR's key, and no csr is given"),
+    (False, 90, {"csr": "own"}, "for another key than the csr"),
+    (True, 90, {"csr": "same"}, None),
+    (False, 90, {"key_algorithm": "RSA_4096"}, "has a RSA_2048 key, and key_algorithm is RSA_4096"),
+])
+def test_an_issued_instance_counts_only_for_the_key_asked_for_and_while_fresh(csr_key, days_left, overrides, reason):
+    api = v2_account()
+    key = ec.generate_private_key(ec.SECP256R1())
+    own_csr = make_csr("www.example.com", key)
+    held = {"GenerateCsrMethod": "upload", "Csr": own_csr} if csr_key else {"GenerateCsrMethod": "online"}
+    issued = api.add_instance("TEST", status="pending", domains=["www.example.com"], KeyAlgorithm="RSA_2048", **held)
+    if csr_key:
+        api.instance_material[issued]["public_key"] = key.public_key()
+    api.issue_instance(issued, days_left=days_left)
+    fresh = api.add_instance("TEST")
+    if overrides.get("csr"):
+        overrides = dict(overrides, csr=own_csr if overrides["csr"] == "same" else make_csr("www.example.com"))
+    result = v2_converge(api, **dict(APPLICANT, **overrides))
+    if reason is None:
+        assert (result["changed"], result["instance_id"], result["phase"]) == (False, issued, "issued")
+        assert api.writes() == []
+    else:
+        assert (result["changed"], result["instance_id"]) == (True, fresh)
+        assert reason in result["request"]["reason"]
+
+
+def test_an_existing_contact_is_reused_and_one_is_created_once():
+    api = v2_account()
+    for _count in range(3):
+        api.add_instance("TEST")
+    api.contacts.append({"ContactId": 42, "Name": "Jane Doe", "Mobile": "+8613800000000", "Email": "jane@example.com"})
+    v2_converge(api, **APPLICANT)
+    assert "CreateContact" not in api.writes() and dict(api.calls)["UpdateInstance"]["ContactIdList.1"] == 42
+    api.contacts.clear()
+    v2_converge(api, domain="api.example.com", **APPLICANT)
+    v2_converge(api, domain="shop.example.com", **APPLICANT)
+    assert api.writes().count("CreateContact") == 1 and len(api.contacts) == 1
+
+
+def test_a_contact_with_the_same_name_and_another_phone_fails_clearly():
+    api = v2_account()
+    api.add_instance("TEST")
+    api.contacts.append({"ContactId": 42, "Name": "Jane Doe", "Mobile": "+8613911111111", "Email": "jane@example.com"})
+    api.retry_policy.confirm_reads = 1
+    with pytest.raises(ConfigurationError) as caught:
+        v2_converge(api, **APPLICANT)
+    assert caught.value.option == "username" and "phone or email differ" in str(caught.value)
+    assert api.writes() == ["CreateContact"]
+
+
+def test_the_applicant_is_needed_for_an_application():
+    api = v2_account()
+    api.add_instance("TEST")
+    with pytest.raises(ConfigurationError) as caught:
+        v2_converge(api, username="Jane Doe")
+    assert "A new application must be submitted" in str(caught.value) and caught.value.option == "email"
+    assert api.writes() == []
+
+
+def test_check_mode_only_reads_and_names_the_instance_it_would_use():
+    api = v2_account()
+    api.add_instance("BUY")
+    test_instance = api.add_instance("TEST")
+    result = v2_converge(api, check_mode=True, **APPLICANT)
+    assert api.writes() == []
+    assert (result["changed"], result["source"], result["instance_id"]) == (True, "instance", test_instance)
+    assert result["request"]["action"] == "ApplyCertificate" and result["phase"] is None
+    assert result["diff"]["before"]["domains"] == [] and result["diff"]["after"]["domains"] == ["www.example.com"]
+
+
+def test_the_validation_records_are_waited_for_within_a_bound():
+    api = v2_account()
+    api.add_instance("TEST")
+    api.validation_reads = 2
+    sleeps = []
+    result = v2_converge(api, sleeps=sleeps, **APPLICANT)
+    assert result["phase"] == "validating" and len(result["validations"]) == 1 and sleeps == [1.0, 2.0]
+    api.add_instance("TEST")
+    api.validation_reads = 1000
+    sleeps.clear()
+    late = v2_converge(api, sleeps=sleeps, domain="api.example.com", **APPLICANT)
+    assert (late["phase"], late["validations"], late["validation"]) == ("reviewing", [], None)
+    assert "shows no validation records" in late["warnings"][0]
+    assert sum(sleeps) <= 30
+
+
+def test_a_named_instance_that_is_not_inactive_is_refused():
+    api = v2_account()
+    busy = api.add_instance("TEST", status="pending", domains=["shop.example.com"])
+    with pytest.raises(ConfigurationError) as caught:
+        v2_converge(api, instance_id=busy, **APPLICANT)
+    assert caught.value.option == "instance_id" and "only an inactive instance" in str(caught.value).lower()
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        v2_converge(api, instance_id="cas-cn-missing", **APPLICANT)
+    assert api.writes() == []
+
+
+def test_an_instance_without_counts_holds_one_single_name():
+    api = v2_account()
+    api.add_instance("TEST", counts=False)
+    assert v2_converge(api, **APPLICANT)["source"] == "instance"
+    api.add_instance("TEST", counts=False)
+    with pytest.raises(ConfigurationError, match="Nothing can be spent"):
+        v2_converge(api, domain="*.example.com", **APPLICANT)
+
+
+@pytest.mark.parametrize("cancel_status", ["normal", "inactive"])
+def test_absent_withdraws_the_pending_application_and_waits(cancel_status):
+    api = v2_account()
+    api.cancel_status = cancel_status
+    api.add_instance("TEST")
+    applied = v2_converge(api, **APPLICANT)
+    planned = v2_converge(api, check_mode=True, state="absent")
+    assert planned["changed"] is True and [i["instance_id"] for i in planned["withdrawn_instances"]] == [
+        applied["instance_id"]]
+    assert "CancelPendingCertificate" not in api.writes()
+    sleeps = []
+    gone = v2_converge(api, state="absent", sleeps=sleeps)
+    assert gone["changed"] is True and gone["withdrawn_instances"][0]["status"] == cancel_status
+    assert api.writes().count("CancelPendingCertificate") == 1 and sleeps
+    assert not {"RefundInstance", "DeleteInstance", "RevokeCertificate"} & set(api.actions())
+    again = v2_converge(api, state="absent")
+    assert again["changed"] is False and again["withdrawn_instances"] == []
+
+
+def test_absent_leaves_an_issued_certificate_alone():
+    api = v2_account()
+    issued = api.add_instance("TEST", status="pending", domains=["www.example.com"])
+    api.issue_instance(issued)
+    result = v2_converge(api, state="absent")
+    assert result["changed"] is False and [i["instance_id"] for i in result["kept_instances"]] == [issued]
+    assert "left alone" in result["warnings"][0] and api.writes() == []
