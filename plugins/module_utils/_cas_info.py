@@ -4,20 +4,30 @@
 
 # Note that this module util is PRIVATE to the collection. It can change at any time.
 
-"""The logic of the read-only CAS modules (certificate_request_info, certificate_order_info,
-package_info), kept apart from AnsibleModule so it can be tested with a fake CasClient."""
+"""The logic of the CAS info modules (certificate_request_info, certificate_order_info,
+certificate_instance_info, package_info), kept apart from AnsibleModule so it can be tested
+with fake clients. certificate_request_info reads both flows, V1.0 orders and V2.0 instances,
+through one poller, and may save what it reads as files."""
 
 from __future__ import annotations
 
 import time
 
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
-    FINAL_STATES,
+    ORDER_PHASES,
     STATUS_MEANINGS,
+    iso_from_ms,
     normalize_certificate_item,
     normalize_order,
     normalize_state,
     same_domain,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import CasInstancesClient
+from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import (
+    FILE_OPTIONS,
+    destinations,
+    material,
+    write_files,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlicloudCasError, ConfigurationError
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import (
@@ -26,15 +36,33 @@ from ansible_collections.alicloud.cas.plugins.module_utils._validation import (
     normalize_domain,
 )
 
+# wait_for takes the V1.0 order states (as before) and the phases of both flows.
 WAITABLE_STATES = ("domain_verify", "process", "certificate", "verify_fail", "payed")
+WAITABLE_PHASES = ("validating", "reviewing", "issued", "failed", "withdrawn")
+WAIT_FOR_CHOICES = WAITABLE_STATES + WAITABLE_PHASES
+# Phases a request never leaves by itself, so waiting for another one is pointless. An
+# instance that is inactive holds no application at all.
+FINAL_PHASES = ("issued", "failed", "withdrawn", "inactive")
+IDENTIFIERS = ("order_id", "instance_id", "domain")
 
 
 class OrderNotFoundError(AlicloudCasError):
-    """No order matches what the task asked for."""
+    """No order or instance matches what the task asked for."""
 
 
 class WaitError(AlicloudCasError):
     """A wait that ended without reaching a wanted state; the last state goes into the result."""
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
+
+    def to_result(self):
+        return dict(self.result)
+
+
+class BatchError(AlicloudCasError):
+    """Some certificates of a batch failed; the result still holds every item's outcome."""
 
     def __init__(self, message, result):
         super().__init__(message)
@@ -53,33 +81,77 @@ def _positive(params, option, default):
     return value
 
 
+def _identifier(item, where):
+    """``(kind, value)`` of the one order_id, instance_id or domain of ``item``, checked."""
+    given = [key for key in IDENTIFIERS if item.get(key) is not None]
+    if len(given) != 1:
+        raise ConfigurationError("%sGive exactly one of order_id, instance_id and domain." % where,
+                                 given[0] if given else "order_id")
+    kind = given[0]
+    value = item[kind]
+    if kind == "order_id" and value <= 0:
+        raise ConfigurationError("%sorder_id must be a positive order number, got %s." % (where, value), "order_id")
+    if kind == "instance_id":
+        value = value.strip()
+        if not value:
+            raise ConfigurationError("%sinstance_id must not be empty." % where, "instance_id")
+    if kind == "domain":
+        value = normalize_domain(value)
+    return kind, value
+
+
 def check_request_info_options(params):
     """The options of certificate_request_info, validated before any call."""
-    order_id = params.get("order_id")
-    domain = params.get("domain")
-    if (order_id is None) == (domain is None):
-        raise ConfigurationError("Give exactly one of order_id and domain.", "order_id")
-    if order_id is not None and order_id <= 0:
-        raise ConfigurationError("order_id must be a positive order number, got %s." % order_id, "order_id")
+    batch = params.get("certificates")
     wait_for = list(params.get("wait_for") or ["certificate"])
-    unknown = [state for state in wait_for if state not in WAITABLE_STATES]
+    unknown = [state for state in wait_for if state not in WAIT_FOR_CHOICES]
     if unknown:
         raise ConfigurationError("wait_for has unknown states %s; use some of %s." % (
-            ", ".join(unknown), ", ".join(WAITABLE_STATES)), "wait_for")
+            ", ".join(unknown), ", ".join(WAIT_FOR_CHOICES)), "wait_for")
     poll_interval = _positive(params, "poll_interval", 5)
     poll_interval_max = _positive(params, "poll_interval_max", 60)
     if poll_interval_max < poll_interval:
         raise ConfigurationError("poll_interval_max (%s) must not be less than poll_interval (%s)." % (
             poll_interval_max, poll_interval), "poll_interval_max")
+    items = []
+    if batch is not None:
+        given = [key for key in IDENTIFIERS + tuple(option for _kind, option in FILE_OPTIONS)
+                 if params.get(key) is not None]
+        if given:
+            raise ConfigurationError(
+                "%s cannot be combined with certificates: give it in each item of certificates instead."
+                % given[0], given[0])
+        if params.get("return_private_key"):
+            raise ConfigurationError("return_private_key is not available with certificates, whose results never"
+                                     " hold a key: give privatekey_dest in the items instead.", "return_private_key")
+        if not batch:
+            raise ConfigurationError("certificates is empty; list at least one certificate.", "certificates")
+        paths = {}
+        for index, entry in enumerate(batch):
+            where = "certificates[%d]: " % index
+            kind, value = _identifier(entry, where)
+            dests = destinations(entry, where)
+            for path in dests.values():
+                if path in paths:
+                    raise ConfigurationError("%s%s is already written for certificates[%d]; give each file its own"
+                                             " path." % (where, path, paths[path]), "certificates")
+                paths[path] = index
+            items.append({"name": entry.get("name") or str(value), kind: value, "dests": dests})
+    else:
+        kind, value = _identifier(params, "")
+        items.append({kind: value, "dests": destinations(params)})
     return {
-        "order_id": order_id,
-        "domain": normalize_domain(domain) if domain is not None else None,
+        "batch": batch is not None,
+        "items": items,
         "wait": bool(params.get("wait")),
         "wait_for": wait_for,
+        "wanted_phases": set(ORDER_PHASES.get(state, state) for state in wait_for),
         "wait_timeout": _positive(params, "wait_timeout", 900),
         "poll_interval": poll_interval,
         "poll_interval_max": poll_interval_max,
         "return_private_key": bool(params.get("return_private_key")),
+        "modes": {"cert": params.get("mode"), "chain": params.get("mode"), "fullchain": params.get("mode"),
+                  "privatekey": params.get("privatekey_mode")},
     }
 
 
@@ -109,59 +181,296 @@ def locate_order(cas, order_id=None, domain=None):
     return None
 
 
-def _view(order_id, item, domain, state):
-    view = {"changed": False, "order_id": order_id, "domain": domain,
-            "order": normalize_order(item) if item else None}
-    view.update(normalize_state(state, domain))
-    return view
+def _for(domain):
+    return " for %s" % domain if domain else ""
 
 
-def request_info(params, cas_factory, clock=time.monotonic, sleep=time.sleep):
-    """Describe one order, optionally polling (with a capped backoff) until it reaches a wanted state."""
-    wanted = check_request_info_options(params)
-    cas = cas_factory()
-    item = locate_order(cas, wanted["order_id"], wanted["domain"])
-    order_id = item["OrderId"] if item else wanted["order_id"]
-    domain = wanted["domain"] or (_order_domain(item) if item else None)
+class _OrderRequest:
+    """A V1.0 order, read with DescribeCertificateState (which also carries the certificate and key)."""
+
+    source = "package"
+
+    def __init__(self, cas, order_id, item=None, domain=None):
+        self.cas = cas
+        self.order_id = order_id
+        self.item = item
+        self.domain = domain or (_order_domain(item) if item else None)
+
+    def read(self):
+        """``(view, private_key)``: the normalised state, and the key apart."""
+        state = self.cas.describe_state(self.order_id)
+        view = {"source": self.source, "order_id": self.order_id, "instance_id": None, "domain": self.domain,
+                "order": normalize_order(self.item) if self.item else None}
+        view.update(normalize_state(state, self.domain))
+        view["validations"] = [view["validation"]] if view["validation"] else []
+        view["domains"] = [self.domain] if self.domain else []
+        return view, state.get("PrivateKey") or None
+
+    def failure(self, view, wait_for):
+        status = view["status"]
+        if status == "verify_fail":
+            return ("Order %s%s failed: DescribeCertificateState says Type verify_fail (%s). Remove it with"
+                    " alicloud.cas.certificate_request state=absent and submit a new one, or add verify_fail to"
+                    " wait_for to accept this state." % (self.order_id, _for(self.domain),
+                                                         STATUS_MEANINGS["verify_fail"]))
+        return ("Order %s%s reached status %s (%s), which it will not leave by itself, while waiting for %s."
+                % (self.order_id, _for(self.domain), status, STATUS_MEANINGS[status], ", ".join(wait_for)))
+
+    def timeout(self, view, wait_for, seconds):
+        status = view["status"]
+        return ("Timed out after %d s (wait_timeout) waiting for order %s%s to reach %s; its last status is %s"
+                " (%s). The result holds that last state." % (
+                    seconds, self.order_id, _for(self.domain), ", ".join(wait_for), status,
+                    STATUS_MEANINGS.get(status, STATUS_MEANINGS["unknow"])))
+
+
+class _InstanceRequest:
+    """A V2.0 instance, read with GetInstanceDetail; once issued, the PEM comes from
+    GetUserCertificateDetail(CertId=CertificateId)."""
+
+    source = "instance"
+
+    def __init__(self, instances, instance_id):
+        self.instances = instances
+        self.instance_id = instance_id
+        self.domain = None
+
+    def read(self):
+        detail = self.instances.instance(self.instance_id)
+        if detail is None:
+            raise OrderNotFoundError(
+                "Instance %s does not exist in this account (GetInstanceDetail says NotFound). Check instance_id,"
+                " and site for an international-site account; alicloud.cas.certificate_instance_info lists the"
+                " instances." % self.instance_id)
+        self.domain = detail["domain"]
+        validations = detail["validations"] or []
+        view = {"source": self.source, "order_id": None, "instance_id": self.instance_id, "domain": detail["domain"],
+                "domains": detail["domains"], "instance": detail, "status": detail["status"],
+                "status_meaning": detail["phase_meaning"], "phase": detail["phase"],
+                "phase_meaning": detail["phase_meaning"], "validations": validations,
+                "validation": validations[0] if validations else None, "certificate": None, "chain": None,
+                "fullchain": None, "not_before": detail["certificate_not_before"],
+                "not_after": detail["certificate_not_after"], "cert_id": None}
+        private_key = None
+        if detail["phase"] == "issued" and detail["certificate_id"]:
+            certificate, private_key = self.instances.download(detail["certificate_id"])
+            if certificate is None:
+                raise AlicloudCasError(
+                    "Instance %s says certificate %s is issued, but GetUserCertificateDetail does not know it."
+                    " Run the task again in a minute; if it persists, check the certificate in the CAS console."
+                    % (self.instance_id, detail["certificate_id"]))
+            view.update(certificate=certificate["certificate"], chain=certificate["chain"],
+                        fullchain=certificate["fullchain"], cert_id=str(detail["certificate_id"]),
+                        not_before=certificate["not_before"] or view["not_before"],
+                        not_after=certificate["not_after"] or view["not_after"])
+        return view, private_key
+
+    def _describe(self, view):
+        instance = view["instance"]
+        return "GetInstanceDetail says Status %s, CertificateStatus %s (%s)" % (
+            instance["status"], instance["certificate_status"] or "none", view["phase_meaning"])
+
+    def failure(self, view, wait_for):
+        return ("Instance %s%s reached phase %s, which it will not leave by itself, while waiting for %s: %s."
+                % (self.instance_id, _for(self.domain), view["phase"], ", ".join(wait_for), self._describe(view)))
+
+    def timeout(self, view, wait_for, seconds):
+        return ("Timed out after %d s (wait_timeout) waiting for instance %s%s to reach %s; its last phase is %s:"
+                " %s. The result holds that last state." % (
+                    seconds, self.instance_id, _for(self.domain), ", ".join(wait_for), view["phase"],
+                    self._describe(view)))
+
+
+def _recency(candidate):
+    """How recent a request for a domain is, as a sortable string: an application under way
+    is the newest; an order counts from its purchase, an instance from its certificate."""
+    kind, value = candidate
+    if kind == "order":
+        return iso_from_ms(value.get("BuyDate")) or ""
+    if value["status"] == "pending":
+        return "~"  # sorts after every ISO date
+    return value["certificate_not_before"] or ""
+
+
+def _locate_domain(cas, instances, domain):
+    """The newest request for ``domain`` in either flow: a V1.0 order or a V2.0 instance holding it."""
+    candidates = [("order", item) for item in cas.orders_for_domain(domain)[:1]]
+    candidates += [("instance", item) for item in instances.list_instances(domain=domain)
+                   if item["phase"] != "inactive"]  # an unused instance holds no request
+    if not candidates:
+        raise OrderNotFoundError(
+            "No certificate order or V2.0 instance of this account is for %s. Submit one with"
+            " alicloud.cas.certificate_request." % domain)
+    kind, value = max(candidates, key=_recency)
+    if kind == "order":
+        return _OrderRequest(cas, value["OrderId"], value, domain)
+    return _InstanceRequest(instances, value["instance_id"])
+
+
+def _request_for(item, cas, instances, list_order):
+    if "instance_id" in item:
+        return _InstanceRequest(instances, item["instance_id"])
+    if "domain" in item:
+        return _locate_domain(cas, instances, item["domain"])
+    listed = list_order(item["order_id"])
+    return _OrderRequest(cas, listed["OrderId"] if listed else item["order_id"], listed)
+
+
+class _Tracked:
+    """One request under the poller: its last view, the key read with it, and how it ended."""
+
+    def __init__(self, item, request=None, error=None):
+        self.item = item
+        self.request = request
+        self.error = error  # str: the item failed with this message
+        self.view = None
+        self.private_key = None
+        self.polls = 0
+        self.done = error is not None
+
+    def poll(self, wanted, hide_secret):
+        view, private_key = self.request.read()
+        self.polls += 1
+        if private_key and hide_secret:
+            hide_secret(private_key)
+        self.view, self.private_key = view, private_key
+        if not wanted["wait"] or view["phase"] in wanted["wanted_phases"]:
+            self.done = True
+        elif view["phase"] in FINAL_PHASES:
+            self.done = True
+            self.error = self.request.failure(view, wanted["wait_for"])
+
+
+def _poll_all(tracked, wanted, clock, sleep, hide_secret, isolate):
+    """Poll every request with ONE capped back-off until each is settled or wait_timeout runs out.
+
+    A request stops being polled when it is settled. ``isolate``: an API error fails only
+    its own request (batch mode); otherwise it propagates.
+    """
     started = clock()
     interval = wanted["poll_interval"]
-    polls = 0
     while True:
-        state = cas.describe_state(order_id)
-        polls += 1
-        status = state.get("Type") or "unknow"
-        if not wanted["wait"] or status in wanted["wait_for"]:
+        for entry in tracked:
+            if entry.done:
+                continue
+            try:
+                entry.poll(wanted, hide_secret)
+            except AlicloudCasError as error:
+                if not isolate:
+                    raise
+                entry.done, entry.error = True, str(error)
+        pending = [entry for entry in tracked if not entry.done]
+        if not pending:
             break
-        elapsed = clock() - started
-        view = _view(order_id, item, domain, state)
-        view.update(elapsed=round(elapsed, 1), polls=polls)
-        if status == "verify_fail":
-            raise WaitError(
-                "Order %s%s failed: DescribeCertificateState says Type verify_fail (%s). Remove it with"
-                " alicloud.cas.certificate_request state=absent and submit a new one, or add verify_fail to"
-                " wait_for to accept this state." % (order_id, _for(domain), STATUS_MEANINGS["verify_fail"]), view)
-        if status in FINAL_STATES:
-            raise WaitError(
-                "Order %s%s reached status %s (%s), which it will not leave by itself, while waiting for %s."
-                % (order_id, _for(domain), status, STATUS_MEANINGS[status], ", ".join(wanted["wait_for"])), view)
-        remaining = wanted["wait_timeout"] - elapsed
+        remaining = wanted["wait_timeout"] - (clock() - started)
         if remaining <= 0:
-            raise WaitError(
-                "Timed out after %d s (wait_timeout) waiting for order %s%s to reach %s; its last status is %s"
-                " (%s). The result holds that last state." % (
-                    wanted["wait_timeout"], order_id, _for(domain), ", ".join(wanted["wait_for"]), status,
-                    STATUS_MEANINGS.get(status, STATUS_MEANINGS["unknow"])), view)
+            for entry in pending:
+                entry.done = True
+                entry.error = entry.request.timeout(entry.view, wanted["wait_for"], wanted["wait_timeout"])
+            break
         sleep(min(interval, remaining))
         interval = min(interval * 2, wanted["poll_interval_max"])
-    result = _view(order_id, item, domain, state)
-    result.update(elapsed=round(clock() - started, 1), polls=polls)
-    if wanted["return_private_key"]:
-        result["private_key"] = state.get("PrivateKey")
+    return round(clock() - started, 1)
+
+
+def _save(entry, wanted, writer, check_mode):
+    """Write the files of an issued certificate; ``(files, changed, diff)``. Nothing before issuance."""
+    dests = entry.item["dests"]
+    if not dests or entry.error or entry.view["phase"] != "issued":
+        return {}, False, None
+    if writer is None:
+        raise ConfigurationError("This run cannot write files.", "cert_dest")
+    contents = material(entry.view, entry.private_key)
+    return write_files(dests, contents, writer, check_mode=check_mode, modes=wanted["modes"])
+
+
+def request_info(params, cas_factory, clock=time.monotonic, sleep=time.sleep, writer=None, check_mode=False,
+                 hide_secret=None):
+    """Describe one request (or, with ``certificates``, several), optionally polling with a capped
+    back-off until each reaches a wanted phase, and write the files asked for.
+
+    ``writer`` writes files (see _certificate_files_write); ``hide_secret`` is told every private
+    key as soon as it is read, so that it can be kept out of everything the module returns.
+    """
+    wanted = check_request_info_options(params)
+    cas = cas_factory()
+    instances = CasInstancesClient(cas.rpc, sleep=sleep, clock=clock)
+    orders = {}
+
+    def list_order(order_id):
+        # One list read per run, whatever the number of orders asked for.
+        if "listed" not in orders:
+            orders["listed"] = {str(item.get("OrderId")): item for item in cas.list_orders()}
+        return orders["listed"].get(str(order_id))
+
+    if not wanted["batch"]:
+        return _single(wanted, _request_for(wanted["items"][0], cas, instances, list_order), clock, sleep, writer,
+                       check_mode, hide_secret)
+    tracked = []
+    for item in wanted["items"]:
+        if "order_id" in item:  # the domain only anchors a validation record; a batch lists no orders for it
+            tracked.append(_Tracked(item, _OrderRequest(cas, item["order_id"])))
+            continue
+        try:
+            tracked.append(_Tracked(item, _request_for(item, cas, instances, list_order)))
+        except AlicloudCasError as error:
+            tracked.append(_Tracked(item, error=str(error)))
+    elapsed = _poll_all(tracked, wanted, clock, sleep, hide_secret, isolate=True)
+    results = []
+    for entry in tracked:
+        files, changed = {}, False
+        if not entry.error:
+            try:
+                files, changed, _diff = _save(entry, wanted, writer, check_mode)
+            except (OSError, AlicloudCasError) as error:
+                entry.error = "Writing the files failed: %s" % error
+        results.append(_batch_item(entry, files, changed))
+        entry.private_key = None
+    result = {"changed": any(item["changed"] for item in results), "certificates": results, "elapsed": elapsed}
+    failed = [item["name"] for item in results if item["failed"]]
+    if failed:
+        raise BatchError("%d of %d certificates failed: %s. Each item's msg says why; the files of the others"
+                         " were written." % (len(failed), len(results), ", ".join(failed)), result)
     return result
 
 
-def _for(domain):
-    return " for %s" % domain if domain else ""
+def _batch_item(entry, files, changed):
+    view = entry.view or {}
+    request = entry.request
+    return {
+        "name": entry.item["name"],
+        "source": view.get("source") or (request.source if request else None),
+        "order_id": view.get("order_id") or entry.item.get("order_id"),
+        "instance_id": view.get("instance_id") or entry.item.get("instance_id"),
+        "domain": view.get("domain") or entry.item.get("domain"),
+        "status": view.get("status"),
+        "phase": view.get("phase"),
+        "phase_meaning": view.get("phase_meaning"),
+        "not_before": view.get("not_before"),
+        "not_after": view.get("not_after"),
+        "cert_id": view.get("cert_id"),
+        "files": files,
+        "changed": changed,
+        "failed": bool(entry.error),
+        "msg": entry.error or "",
+        "polls": entry.polls,
+    }
+
+
+def _single(wanted, request, clock, sleep, writer, check_mode, hide_secret):
+    entry = _Tracked(wanted["items"][0], request)
+    elapsed = _poll_all([entry], wanted, clock, sleep, hide_secret, isolate=False)
+    result = dict(entry.view, changed=False, elapsed=elapsed, polls=entry.polls)
+    if entry.error:
+        raise WaitError(entry.error, result)
+    files, changed, diff = _save(entry, wanted, writer, check_mode)
+    if entry.item["dests"]:
+        result.update(files=files, changed=changed)
+        if diff:
+            result["diff"] = diff
+    if wanted["return_private_key"]:
+        result["private_key"] = entry.private_key
+    return result
 
 
 def order_info(params, cas_factory):

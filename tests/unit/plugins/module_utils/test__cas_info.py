@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient
 from ansible_collections.alicloud.cas.plugins.module_utils._cas_info import (
+    BatchError,
     OrderNotFoundError,
     WaitError,
     order_info,
@@ -18,7 +19,8 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas_info import (
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import PACKAGE_PRODUCT_CODES
-from tests.unit.plugins.module_utils.cas_fake import PRIVATE_KEY_PEM, FakeCasApi
+from tests.unit.plugins.module_utils.cas_fake import NOW_MS, PRIVATE_KEY_PEM, FakeCasApi, make_certificate
+from tests.unit.plugins.module_utils.test__certificate_files_write import FakeWriter
 
 
 class FakeClock:
@@ -37,15 +39,89 @@ class FakeClock:
 
 
 def info_options(**overrides):
-    params = {"order_id": None, "domain": None, "wait": False, "wait_for": ["certificate"], "wait_timeout": 900,
+    params = {"order_id": None, "instance_id": None, "domain": None, "certificates": None, "wait": False,
+              "wait_for": ["certificate"], "wait_timeout": 900,
               "poll_interval": 5, "poll_interval_max": 60, "return_private_key": False}
     params.update(overrides)
     return params
 
 
-def poll(api, clock=None, **overrides):
+def poll(api, clock=None, writer=None, check_mode=False, hide_secret=None, **overrides):
     clock = clock or FakeClock()
-    return request_info(info_options(**overrides), lambda: CasClient(api), clock=clock, sleep=clock.sleep)
+    if not hasattr(api, "instances"):
+        api = FakeAccountApi.wrapping(api)
+    return request_info(info_options(**overrides), lambda: CasClient(api), clock=clock, sleep=clock.sleep,
+                        writer=writer, check_mode=check_mode, hide_secret=hide_secret)
+
+
+INSTANCE_KEY_PEM = "-----BEGIN RSA PRIVATE KEY-----\nFAKE-INSTANCE-KEY-0077\n-----END RSA PRIVATE KEY-----\n"
+
+
+class FakeAccountApi(FakeCasApi):
+    """The order book of FakeCasApi plus V2.0 instances: GetInstanceDetail moves an instance through
+    ``instance_progress`` (one list of field updates per read), GetUserCertificateDetail serves their PEM."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.instances = {}
+        self.instance_progress = {}
+        self.instance_certificates = {}
+
+    @classmethod
+    def wrapping(cls, api):
+        """The same orders, with an account that has no instances."""
+        api.__class__ = cls
+        api.instances, api.instance_progress, api.instance_certificates = {}, {}, {}
+        return api
+
+    def add_instance(self, domain, status="pending", certificate_status="", validations=True, not_before_ms=None,
+                     key=INSTANCE_KEY_PEM):
+        instance_id = "cas-cn-fake%03d" % (len(self.instances) + 1)
+        self.instances[instance_id] = {
+            "InstanceId": instance_id, "InstanceType": "TEST", "Domain": domain, "Status": status,
+            "CertificateStatus": certificate_status, "DomainValidationList": None, "key": key,
+            "not_before_ms": not_before_ms or NOW_MS - 86400 * 1000}
+        if validations:
+            self.instances[instance_id]["DomainValidationList"] = [
+                {"Domain": name, "RootDomain": "example.com", "ValidationType": "TXT",
+                 "ValidationKey": "_dnsauth." + name[:-len(".example.com")], "ValidationValue": "v-" + name}
+                for name in domain.split(",")]
+        if certificate_status == "issued":
+            self.issue(instance_id)
+        return instance_id
+
+    def issue(self, instance_id):
+        instance = self.instances[instance_id]
+        certificate_id = 30000000 + len(self.instance_certificates) + 1
+        instance.update(Status="normal", CertificateStatus="issued", CertificateId=certificate_id,
+                        DomainValidationList=None, CertificateNotBefore=instance["not_before_ms"])
+        self.instance_certificates[certificate_id] = (make_certificate(instance["Domain"].split(",")[0]), instance_id)
+
+    def _public(self, instance):
+        return {key: value for key, value in instance.items() if key not in ("key", "not_before_ms")}
+
+    def _ListInstances(self, params):
+        keyword = params.get("Keyword", "")
+        items = [self._public(i) for i in self.instances.values() if keyword in i["Domain"]]
+        return {"InstanceList": items, "TotalCount": len(items)}
+
+    def _GetInstanceDetail(self, params):
+        instance = self.instances.get(params["InstanceId"])
+        if instance is None:
+            raise AlibabaCloudError("gone", code="NotFound", http_status=404, action="GetInstanceDetail")
+        steps = self.instance_progress.get(params["InstanceId"])
+        if steps:
+            step = steps.pop(0)
+            if step == "issue":
+                self.issue(params["InstanceId"])
+            else:
+                instance.update(step)
+        return self._public(instance)
+
+    def _GetUserCertificateDetail(self, params):
+        pem, instance_id = self.instance_certificates[int(params["CertId"])]
+        return {"Cert": pem, "Key": self.instances[instance_id]["key"], "Id": int(params["CertId"]),
+                "InstanceId": instance_id}
 
 
 def refuse_connection():
@@ -59,7 +135,7 @@ def refuse_connection():
     ({"order_id": 1, "domain": "www.example.com"}, "order_id"),
     ({"order_id": -4}, "order_id"),
     ({"domain": "http://www.example.com"}, "domain"),
-    ({"order_id": 1, "wait_for": ["issued"]}, "wait_for"),
+    ({"order_id": 1, "wait_for": ["issuing"]}, "wait_for"),
     ({"order_id": 1, "wait_timeout": 0}, "wait_timeout"),
     ({"order_id": 1, "poll_interval": 0}, "poll_interval"),
     ({"order_id": 1, "poll_interval": 10, "poll_interval_max": 5}, "poll_interval_max"),
@@ -104,7 +180,7 @@ def test_domain_selects_its_newest_order():
 def test_domain_without_orders_fails_clearly():
     with pytest.raises(OrderNotFoundError) as caught:
         poll(FakeCasApi(), domain="www.example.com")
-    assert "No certificate order of this account is for www.example.com" in str(caught.value)
+    assert "No certificate order or V2.0 instance of this account is for www.example.com" in str(caught.value)
 
 
 def test_waiting_polls_with_a_capped_backoff_until_issued():
@@ -195,6 +271,226 @@ def test_api_errors_while_polling_propagate():
     with pytest.raises(AlibabaCloudError) as caught:
         poll(api, order_id=123)
     assert caught.value.code == "NotFoundOrder"
+
+
+# --- certificate_request_info on V2.0 instances ----------------------------------------------------
+def test_instance_by_id_returns_one_validation_per_name():
+    api = FakeAccountApi()
+    instance_id = api.add_instance("www.example.com,api.example.com")
+    result = poll(api, instance_id=instance_id)
+    assert (result["source"], result["instance_id"], result["order_id"]) == ("instance", instance_id, None)
+    assert (result["status"], result["phase"], result["domain"]) == ("pending", "validating", "www.example.com")
+    assert [v["fqdn"] for v in result["validations"]] == ["_dnsauth.www.example.com", "_dnsauth.api.example.com"]
+    assert result["validation"] == result["validations"][0] and result["certificate"] is None
+    assert result["instance"]["instance_id"] == instance_id and result["domains"] == [
+        "www.example.com", "api.example.com"]
+    assert api.actions() == ["GetInstanceDetail"]
+
+
+def test_instance_wait_until_issued_downloads_by_certificate_id():
+    api = FakeAccountApi()
+    instance_id = api.add_instance("www.example.com")
+    api.instance_progress[instance_id] = [{}, {"DomainValidationList": None}, "issue"]
+    hidden = []
+    clock = FakeClock()
+    result = poll(api, clock, instance_id=instance_id, wait=True, wait_for=["issued"], hide_secret=hidden.append)
+    assert clock.sleeps == [5, 10] and result["polls"] == 3  # validating, reviewing, issued
+    assert (result["status"], result["phase"], result["validations"]) == ("normal", "issued", [])
+    downloads = [params for action, params in api.calls if action == "GetUserCertificateDetail"]
+    assert downloads == [{"CertId": api.instances[instance_id]["CertificateId"]}]
+    assert result["cert_id"] == str(api.instances[instance_id]["CertificateId"])
+    assert result["fullchain"] == result["certificate"] + result["chain"]
+    assert result["not_after"] > result["not_before"]
+    assert hidden == [INSTANCE_KEY_PEM]  # told as soon as read, so the glue can hide it
+    assert "private_key" not in result and "FAKE-INSTANCE-KEY" not in repr(result)
+    assert poll(api, instance_id=instance_id, return_private_key=True)["private_key"] == INSTANCE_KEY_PEM
+
+
+def test_wait_for_certificate_means_issued_for_an_instance_too():
+    api = FakeAccountApi()
+    instance_id = api.add_instance("www.example.com")
+    api.instance_progress[instance_id] = ["issue"]
+    assert poll(api, instance_id=instance_id, wait=True)["phase"] == "issued"
+
+
+def test_missing_instance_fails_clearly():
+    with pytest.raises(OrderNotFoundError) as caught:
+        poll(FakeAccountApi(), instance_id="cas-cn-nothere")
+    assert "Instance cas-cn-nothere does not exist in this account" in str(caught.value)
+
+
+def test_withdrawn_instance_ends_the_wait_unless_waited_for():
+    api = FakeAccountApi()
+    instance_id = api.add_instance("www.example.com", status="normal", validations=False)
+    with pytest.raises(WaitError) as caught:
+        poll(api, instance_id=instance_id, wait=True)
+    message = str(caught.value)
+    assert message.startswith("Instance %s for www.example.com reached phase withdrawn" % instance_id)
+    assert "Status normal, CertificateStatus none" in message
+    assert poll(api, instance_id=instance_id, wait=True, wait_for=["withdrawn"])["phase"] == "withdrawn"
+
+
+def test_instance_timeout_keeps_the_last_state():
+    api = FakeAccountApi()
+    instance_id = api.add_instance("www.example.com")
+    with pytest.raises(WaitError) as caught:
+        poll(api, instance_id=instance_id, wait=True, wait_timeout=12, poll_interval=4)
+    assert str(caught.value).startswith("Timed out after 12 s (wait_timeout) waiting for instance %s" % instance_id)
+    assert caught.value.to_result()["phase"] == "validating"
+
+
+def test_domain_reads_an_application_under_way_before_an_older_order():
+    api = FakeAccountApi()
+    api.add_order("www.example.com", kind="certificate", days_left=60)
+    instance_id = api.add_instance("www.example.com")
+    api.add_instance("www.example.com", status="inactive", validations=False)
+    assert poll(api, domain="www.example.com")["instance_id"] == instance_id
+
+
+def test_domain_reads_the_newer_of_an_order_and_an_issued_instance():
+    api = FakeAccountApi()
+    order_id = api.add_order("www.example.com", buy_ms=NOW_MS)
+    old = api.add_instance("www.example.com", certificate_status="issued", not_before_ms=NOW_MS - 10 * 86400 * 1000)
+    assert poll(api, domain="www.example.com")["order_id"] == order_id
+    api.instances[old]["not_before_ms"] = NOW_MS + 1000
+    api.issue(old)
+    assert poll(api, domain="www.example.com")["instance_id"] == old
+
+
+def test_domain_ignores_unused_instances():
+    api = FakeAccountApi()
+    api.add_instance("www.example.com", status="inactive", validations=False)
+    with pytest.raises(OrderNotFoundError):
+        poll(api, domain="www.example.com")
+
+
+# --- files --------------------------------------------------------------------------------------------
+def test_files_check_then_write_then_unchanged(tmp_path):
+    api = FakeAccountApi()
+    instance_id = api.add_instance("www.example.com", certificate_status="issued")
+    writer = FakeWriter()
+    dests = {"fullchain_dest": str(tmp_path / "f.pem"), "privatekey_dest": str(tmp_path / "k.pem")}
+    checked = poll(api, writer=writer, check_mode=True, instance_id=instance_id, **dests)
+    assert checked["changed"] and checked["files"]["privatekey"] == {"path": str(tmp_path / "k.pem"), "changed": True}
+    assert writer.files == {}
+    written = poll(api, writer=writer, instance_id=instance_id, **dests)
+    assert written["changed"] and writer.files[str(tmp_path / "k.pem")] == INSTANCE_KEY_PEM.encode()
+    assert writer.files[str(tmp_path / "f.pem")] == written["fullchain"].encode()
+    assert "FAKE-INSTANCE-KEY" not in repr(written)
+    again = poll(api, writer=writer, instance_id=instance_id, **dests)
+    assert not again["changed"] and not any(item["changed"] for item in again["files"].values())
+
+
+def test_files_are_written_only_once_issued(tmp_path):
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com")
+    writer = FakeWriter()
+    result = poll(api, writer=writer, order_id=order_id, cert_dest=str(tmp_path / "c.pem"))
+    assert (result["files"], result["changed"], writer.files) == ({}, False, {})
+
+
+def test_v1_order_files_and_key(tmp_path):
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com", kind="certificate", days_left=60)
+    writer = FakeWriter()
+    hidden = []
+    result = poll(api, writer=writer, hide_secret=hidden.append, order_id=order_id,
+                  cert_dest=str(tmp_path / "c.pem"), privatekey_dest=str(tmp_path / "k.pem"))
+    assert result["changed"] and writer.files[str(tmp_path / "k.pem")] == PRIVATE_KEY_PEM.encode()
+    assert hidden == [PRIVATE_KEY_PEM] and PRIVATE_KEY_PEM not in repr(result)
+
+
+# --- batch --------------------------------------------------------------------------------------------
+def batch_item(name, tmp_path, **identifier):
+    return dict(identifier, name=name, fullchain_dest=str(tmp_path / (name + ".pem")),
+                privatekey_dest=str(tmp_path / (name + ".key")))
+
+
+def test_batch_polls_everything_with_one_back_off(tmp_path):
+    api = FakeAccountApi()
+    slow = api.add_instance("www.example.com")
+    quick = api.add_instance("shop.example.com")
+    api.instance_progress[slow] = [{}, {}, "issue"]
+    api.instance_progress[quick] = ["issue"]
+    order_id = api.add_order("api.example.com")
+    api.progress[order_id] = ["domain_verify", "certificate"]
+    clock = FakeClock()
+    writer = FakeWriter()
+    result = poll(api, clock, writer=writer, wait=True, certificates=[
+        batch_item("www", tmp_path, instance_id=slow), batch_item("shop", tmp_path, instance_id=quick),
+        batch_item("api", tmp_path, order_id=order_id)])
+    assert clock.sleeps == [5, 10]  # one back-off for all: the sum of the waits is the slowest one's
+    assert [item["name"] for item in result["certificates"]] == ["www", "shop", "api"]
+    assert [item["polls"] for item in result["certificates"]] == [3, 1, 2]  # settled ones stop being polled
+    assert all(item["phase"] == "issued" and not item["failed"] and item["changed"] for item in result["certificates"])
+    assert result["changed"] and len(writer.files) == 6
+    assert "ListUserCertificateOrder" not in api.actions()  # no order list read, however many orders exist
+    assert "KEY" not in repr(result)
+
+
+def test_batch_one_failure_neither_stops_nor_loses_the_others(tmp_path):
+    api = FakeAccountApi()
+    good = api.add_instance("www.example.com")
+    api.instance_progress[good] = [{}, "issue"]
+    bad = api.add_order("bad.example.com")
+    api.progress[bad] = ["verify_fail"]
+    writer = FakeWriter()
+    with pytest.raises(BatchError) as caught:
+        poll(api, writer=writer, wait=True, certificates=[
+            batch_item("bad", tmp_path, order_id=bad), batch_item("good", tmp_path, instance_id=good),
+            batch_item("gone", tmp_path, instance_id="cas-cn-nothere")])
+    assert str(caught.value).startswith("2 of 3 certificates failed: bad, gone.")
+    result = caught.value.to_result()
+    bad_item, good_item, gone_item = result["certificates"]
+    assert bad_item["failed"] and "verify_fail" in bad_item["msg"] and bad_item["files"] == {}
+    assert gone_item["failed"] and "does not exist" in gone_item["msg"]
+    assert not good_item["failed"] and good_item["changed"] and result["changed"]
+    assert sorted(writer.files) == [str(tmp_path / "good.key"), str(tmp_path / "good.pem")]
+
+
+def test_batch_timeout_fails_only_the_unfinished(tmp_path):
+    api = FakeAccountApi()
+    done = api.add_instance("www.example.com", certificate_status="issued")
+    stuck = api.add_instance("shop.example.com")
+    clock = FakeClock()
+    with pytest.raises(BatchError) as caught:
+        poll(api, clock, writer=FakeWriter(), wait=True, wait_timeout=20, certificates=[
+            batch_item("done", tmp_path, instance_id=done), batch_item("stuck", tmp_path, instance_id=stuck)])
+    done_item, stuck_item = caught.value.to_result()["certificates"]
+    assert not done_item["failed"] and done_item["files"]["fullchain"]["changed"]
+    assert stuck_item["failed"] and stuck_item["msg"].startswith("Timed out after 20 s")
+    assert sum(clock.sleeps) == 20
+
+
+def test_batch_api_errors_stay_with_their_item(tmp_path):
+    api = FakeAccountApi()
+    good = api.add_instance("www.example.com", certificate_status="issued")
+    order_id = api.add_order("api.example.com")
+    api.errors["DescribeCertificateState"] = AlibabaCloudError("busy", code="ServiceUnavailable", http_status=503,
+                                                               action="DescribeCertificateState")
+    with pytest.raises(BatchError) as caught:
+        poll(api, writer=FakeWriter(), certificates=[batch_item("api", tmp_path, order_id=order_id),
+                                                     batch_item("www", tmp_path, instance_id=good)])
+    api_item, www_item = caught.value.to_result()["certificates"]
+    assert api_item["failed"] and "busy" in api_item["msg"] and not www_item["failed"]
+
+
+@pytest.mark.parametrize("overrides, option", [
+    ({"certificates": [], "wait": True}, "certificates"),
+    ({"certificates": [{"order_id": 1}], "cert_dest": "/tmp/x.pem"}, "cert_dest"),
+    ({"certificates": [{"order_id": 1}], "instance_id": "cas-cn-1"}, "instance_id"),
+    ({"certificates": [{"order_id": 1}], "return_private_key": True}, "return_private_key"),
+    ({"certificates": [{"order_id": 1, "instance_id": "cas-cn-1"}]}, "order_id"),
+    ({"certificates": [{"name": "x"}]}, "order_id"),
+    ({"certificates": [{"order_id": 1, "cert_dest": "/tmp/same.pem"}, {"order_id": 2, "cert_dest": "/tmp/same.pem"}]},
+     "certificates"),
+    ({"instance_id": "  "}, "instance_id"),
+    ({"instance_id": "cas-cn-1", "privatekey_dest": "/nonexistent-dir/k.pem"}, "privatekey_dest"),
+])
+def test_bad_batch_and_file_options_fail_before_any_call(overrides, option):
+    with pytest.raises(ConfigurationError) as caught:
+        request_info(info_options(**overrides), refuse_connection)
+    assert caught.value.option == option
 
 
 # --- certificate_order_info ---------------------------------------------------------------------

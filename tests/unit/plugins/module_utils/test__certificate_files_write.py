@@ -1,0 +1,178 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Saving a certificate's files: the decisions over a fake writer, and the AnsibleModule writer on disk."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import (
+    AnsibleModuleFileWriter,
+    destinations,
+    write_files,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
+
+KEY = "-----BEGIN PRIVATE KEY-----\nFAKE-KEY-never-show-0042\n-----END PRIVATE KEY-----\n"
+CONTENTS = {"cert": "LEAF\n", "chain": "CHAIN\n", "fullchain": "LEAF\nCHAIN\n", "privatekey": KEY}
+
+
+class FakeWriter:
+    """Files in a dict; records every write and attribute change."""
+
+    def __init__(self, files=None, modes=None):
+        self.files = dict(files or {})
+        self.modes = dict(modes or {})
+        self.replaced = []
+        self.attributes = []
+
+    def read(self, path):
+        return self.files.get(path)
+
+    def replace(self, path, data, secret):
+        self.replaced.append((path, secret))
+        self.files[path] = data
+
+    def set_attributes(self, path, mode):
+        self.attributes.append((path, mode))
+        changed = self.modes.get(path) != mode
+        self.modes[path] = mode
+        return changed
+
+
+def dests(tmp_path):
+    return {kind: str(tmp_path / name) for kind, name in
+            (("cert", "c.pem"), ("chain", "ch.pem"), ("fullchain", "f.pem"), ("privatekey", "k.pem"))}
+
+
+def test_first_write_then_nothing_changes(tmp_path):
+    writer = FakeWriter()
+    files, changed, diff = write_files(dests(tmp_path), CONTENTS, writer)
+    assert changed and all(item["changed"] for item in files.values())
+    assert writer.files[str(tmp_path / "k.pem")] == KEY.encode()
+    assert dict(writer.replaced)[str(tmp_path / "k.pem")] is True  # written as a secret
+    assert writer.modes[str(tmp_path / "k.pem")] == "0600" and writer.modes[str(tmp_path / "c.pem")] == "0644"
+    writer.replaced.clear()
+    files, changed, _diff = write_files(dests(tmp_path), CONTENTS, writer)
+    assert not changed and not writer.replaced
+    assert not any(item["changed"] for item in files.values())
+
+
+def test_check_mode_writes_nothing_and_reports_the_same(tmp_path):
+    writer = FakeWriter()
+    files, changed, diff = write_files(dests(tmp_path), CONTENTS, writer, check_mode=True)
+    assert changed and files["privatekey"]["changed"]
+    assert writer.files == {} and writer.replaced == [] and writer.attributes == []
+    assert diff["before"][str(tmp_path / "k.pem")] == "absent"
+
+
+def test_only_the_file_that_differs_is_replaced(tmp_path):
+    paths = dests(tmp_path)
+    writer = FakeWriter({paths[kind]: CONTENTS[kind].encode() for kind in paths},
+                        {paths["cert"]: "0644", paths["chain"]: "0644", paths["fullchain"]: "0644",
+                         paths["privatekey"]: "0600"})
+    renewed = dict(CONTENTS, cert="NEW LEAF\n")
+    files, changed, diff = write_files(paths, renewed, writer)
+    assert writer.replaced == [(paths["cert"], False)]
+    assert changed and files["cert"]["changed"] and not files["privatekey"]["changed"]
+    assert diff == {"before": {paths["cert"]: "other content", paths["chain"]: "same content",
+                               paths["fullchain"]: "same content", paths["privatekey"]: "same content"},
+                    "after": {paths["cert"]: "new content", paths["chain"]: "same content",
+                              paths["fullchain"]: "same content", paths["privatekey"]: "same content"}}
+
+
+def test_a_mode_change_alone_is_a_change(tmp_path):
+    paths = {"cert": str(tmp_path / "c.pem")}
+    writer = FakeWriter({paths["cert"]: b"LEAF\n"}, {paths["cert"]: "0644"})
+    files, changed, _diff = write_files(paths, CONTENTS, writer, modes={"cert": "0640"})
+    assert changed and writer.replaced == [] and writer.modes[paths["cert"]] == "0640"
+
+
+def test_the_diff_never_holds_key_material(tmp_path):
+    _files, _changed, diff = write_files(dests(tmp_path), CONTENTS, FakeWriter())
+    assert "FAKE-KEY" not in repr(diff) and "LEAF" not in repr(diff)
+
+
+def test_what_the_api_lacks_is_left_alone(tmp_path):
+    paths = dests(tmp_path)
+    writer = FakeWriter()
+    files, _changed, _diff = write_files(paths, dict(CONTENTS, chain=None, privatekey=None), writer)
+    assert files["privatekey"] == {"path": paths["privatekey"], "changed": False, "missing": True}
+    assert files["chain"]["missing"] and paths["privatekey"] not in writer.files
+
+
+def test_destinations_are_checked_before_any_call(tmp_path):
+    assert destinations({"cert_dest": str(tmp_path / "c.pem")}) == {"cert": str(tmp_path / "c.pem")}
+    with pytest.raises(ConfigurationError, match="does not exist") as caught:
+        destinations({"fullchain_dest": str(tmp_path / "missing" / "f.pem")})
+    assert caught.value.option == "fullchain_dest"
+    with pytest.raises(ConfigurationError, match="name the same file"):
+        destinations({"cert_dest": str(tmp_path / "x.pem"), "privatekey_dest": str(tmp_path / "x.pem")})
+    with pytest.raises(ConfigurationError, match="is a directory"):
+        destinations({"cert_dest": str(tmp_path)})
+
+
+# --- the AnsibleModule writer on disk ---------------------------------------------------------------
+@pytest.fixture
+def module():
+    with patch_module_args({"_ansible_check_mode": False}):
+        yield AnsibleModule(argument_spec={}, add_file_common_args=True, supports_check_mode=True)
+
+
+@pytest.fixture
+def loose_umask():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_a_new_key_is_0600_from_the_rename_on(tmp_path, module, loose_umask):
+    path = str(tmp_path / "k.pem")
+    seen = []
+    real_rename = os.rename
+
+    def rename(src, dst):
+        seen.append(mode_of(src))
+        real_rename(src, dst)
+
+    writer = AnsibleModuleFileWriter(module)
+    os.rename = rename
+    try:
+        writer.replace(path, KEY.encode(), secret=True)
+    finally:
+        os.rename = real_rename
+    # Before the task's mode is applied, the key was never readable by group or others.
+    assert mode_of(path) == 0o600 and seen and all(mode & 0o077 == 0 for mode in seen)
+    assert open(path, "rb").read() == KEY.encode()
+    assert os.listdir(str(tmp_path)) == ["k.pem"]  # no temporary file left
+
+
+def test_a_replaced_key_does_not_take_the_old_files_loose_mode(tmp_path, module, loose_umask):
+    path = tmp_path / "k.pem"
+    path.write_text("old")
+    os.chmod(str(path), 0o644)
+    AnsibleModuleFileWriter(module).replace(str(path), KEY.encode(), secret=True)
+    assert mode_of(str(path)) == 0o600 and path.read_text() == KEY
+
+
+def test_certificate_files_get_the_task_mode(tmp_path, module, loose_umask):
+    path = str(tmp_path / "c.pem")
+    writer = AnsibleModuleFileWriter(module)
+    files, changed, _diff = write_files({"cert": path, "privatekey": str(tmp_path / "k.pem")}, CONTENTS, writer)
+    assert changed and mode_of(path) == 0o644 and mode_of(str(tmp_path / "k.pem")) == 0o600
+    inode = os.stat(path).st_ino
+    files, changed, _diff = write_files({"cert": path, "privatekey": str(tmp_path / "k.pem")}, CONTENTS, writer)
+    assert not changed and os.stat(path).st_ino == inode  # unchanged content: not rewritten
+    files, changed, _diff = write_files({"cert": path}, CONTENTS, writer, modes={"cert": "0640"})
+    assert changed and mode_of(path) == 0o640
