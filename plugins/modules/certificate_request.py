@@ -10,8 +10,32 @@ module: certificate_request
 short_description: Submit or withdraw a DV certificate request in Alibaba Cloud SSL Certificates Service
 version_added: 0.1.0
 description:
-  - Makes sure a DV certificate order exists for one domain in Alibaba Cloud SSL Certificates Service (CAS),
-    through C(CreateCertificateRequest), or C(CreateCertificateWithCsrRequest) when O(csr) is given.
+  - Makes sure a DV certificate is requested in Alibaba Cloud SSL Certificates Service (CAS), in either of its two
+    flows. A V1.0 order spends resource-package quota (C(CreateCertificateRequest), or
+    C(CreateCertificateWithCsrRequest) when O(csr) is given). A V2.0 application is made on a subscription instance
+    (C(UpdateInstance), then C(ApplyCertificate)). Since 2026-02-14 new purchases are V2.0 instances only, and V1.0
+    orders run on quota left over from before. O(source) chooses; the default V(auto) picks for you.
+  - "Finding what exists. Both families are looked at (with O(source=auto)): an order, or an instance, that already
+    holds a pending application or a fresh certificate for the same name(s) is reused, and nothing is written. For an
+    instance the same rules as for an order apply: the validation method must match, and the key (O(csr)'s public key
+    against the issued certificate; a CAS-generated key against a CSR; O(key_algorithm)). Unlike an order, a pending
+    instance shows its CSR, method and key algorithm, so a change is noticed while it is still pending."
+  - "Choosing, with O(source=auto), when nothing can be reused: V1.0 quota of the product code (O(product_code), or
+    the default plan) if any remains (C(DescribePackageState)); otherwise an C(inactive) instance whose spec holds the
+    name(s) (single, wildcard, number of names) and whose type O(instance_type) allows. A paid (C(BUY)) instance is
+    never used unless O(instance_type=BUY). When nothing fits, the task fails before any write and says what it
+    looked at: the V1.0 quota and the inactive instances by type."
+  - "In V2.0 the applicant (O(username), O(email), O(phone)) is a CAS contact: an existing contact with that name and
+    the visible parts of its phone and email is used (C(ListContact)), and one is created (C(CreateContact)) only
+    when none matches, once per account."
+  - "An application is never submitted twice. C(ApplyCertificate) returns only a request id; when its answer is lost
+    the instance is read again (C(GetInstanceDetail)) and, when it shows the application pending for these names,
+    it is adopted with a warning; if it never does, the task fails saying the application may exist
+    (C(order_may_exist=true)). A C(ClientToken) built once per run is sent too, but not relied on (whether CAS
+    honours it is not documented). C(UpdateInstance) refused with C(InvalidStatus.UpdateProtection) is retried with
+    back-off."
+  - After C(ApplyCertificate), the validation records appear only seconds later; the task waits for them (at most 30
+    seconds), so that RV(validations) holds the records to publish.
   - Idempotent. The account's orders (C(ListUserCertificateOrder), order type C(CPACK), all pages) are read first
     and matched exactly on the domain (case-insensitive, internationalised names compared in punycode). Every listed
     order that is not expired, revoked or failed is described (C(DescribeCertificateState)), because the list status
@@ -27,10 +51,14 @@ description:
   - After a submit the task waits (about 15 seconds at most) until the order list shows the new order, so that the
     next run finds it; if the list still lags, a warning says so.
   - With O(state=absent), pending and failed orders for the domain are withdrawn (C(CancelOrderRequest) where the
-    order is pending, then C(DeleteCertificateRequest); a cancel that CAS applies only later is waited for). Issued
-    certificates are left alone, with a warning.
+    order is pending, then C(DeleteCertificateRequest); a cancel that CAS applies only later is waited for). Pending
+    applications on instances for the name(s) are withdrawn with C(CancelPendingCertificate), which CAS completes
+    later, so the task waits, at most 120 seconds, until the instance leaves C(pending). Issued certificates are left
+    alone, with a warning. Nothing is ever refunded, deleted or revoked.
   - Every option is checked before the first API call. Whether the applicant (O(username), O(email), O(phone)) is
     needed is only known after the orders have been read, but is still checked before anything is written.
+  - The V1.0 paragraphs below about orders (listing, submit, adoption) hold for V1.0 orders; the V2.0 ones for
+    instances.
   - Use M(alicloud.cas.certificate_request_info) to wait for the validation and fetch the certificate.
 author:
   - alicloud.cas contributors (@alicloud-cas)
@@ -40,8 +68,54 @@ options:
       - The one domain of the certificate, for example V(www.example.com), or V(*.example.com) for a wildcard.
       - An internationalised name is converted to punycode. Scheme, port, path and a wildcard anywhere but as the
         whole first label are refused.
+      - Exactly one of O(domain) and O(domains) is required.
     type: str
-    required: true
+  domains:
+    description:
+      - The names of one multi-domain certificate, in place of O(domain); the first one is the common name.
+      - More than one name needs a V2.0 instance whose spec holds them (a wildcard name counts against its wildcard
+        names, the bare name next to its own wildcard is free); a V1.0 order holds one name, so O(source=package)
+        refuses more than one.
+      - Each name is checked as O(domain) is; duplicates are dropped.
+    type: list
+    elements: str
+    version_added: 0.2.0
+  source:
+    description:
+      - Where the certificate comes from. V(package) is a V1.0 order on resource-package quota, V(instance) an
+        application on a V2.0 subscription instance.
+      - V(auto) looks at both for something to reuse, then spends V1.0 quota if any remains for the product code,
+        else an inactive instance of O(instance_type) whose spec fits.
+    type: str
+    choices: [auto, package, instance]
+    default: auto
+    version_added: 0.2.0
+  instance_id:
+    description:
+      - The V2.0 instance to use, for example V(cas-cn-68n1mm16****); implies O(source=instance).
+      - It is reused if it holds a matching application or certificate; otherwise it must be C(inactive), of the
+        type O(instance_type) allows, and its spec must hold the name(s).
+    type: str
+    version_added: 0.2.0
+  instance_type:
+    description:
+      - Which V2.0 instances may be spent. V(TEST) are free test certificates, V(BUY) paid ones.
+      - A paid instance is never spent unless this is V(BUY), whether it is chosen by O(source=auto) or named by
+        O(instance_id). An application already on a paid instance is reused whatever this says, as it spends nothing.
+    type: str
+    choices: [TEST, BUY]
+    default: TEST
+    version_added: 0.2.0
+  key_algorithm:
+    description:
+      - The algorithm of the key CAS generates for a V2.0 application.
+      - Only for a CAS-generated key; with O(csr) the key is the CSR's. A V1.0 order takes no algorithm, so anything
+        other than V(RSA_2048) rules V1.0 out (O(source=package) refuses it).
+      - An existing application or certificate with another algorithm is not reused.
+    type: str
+    choices: [RSA_2048, RSA_3072, RSA_4096, ECC_256]
+    default: RSA_2048
+    version_added: 0.2.0
   state:
     description:
       - V(present) makes sure an order is in progress or issued and fresh.
@@ -57,6 +131,7 @@ options:
         order for the domain matches whatever its plan. A wildcard O(domain) then needs O(product_code) as soon as a
         new order must be submitted.
       - With O(state=absent), only orders of this plan are withdrawn when it is set.
+      - V1.0 only; refused with O(source=instance). With O(source=auto) it is the plan whose quota is looked at.
     type: str
     choices:
       - digicert-free-1-free
@@ -68,41 +143,47 @@ options:
       - globalsign-dv-w-advanced
   validate_type:
     description:
-      - How the domain is proven. V(DNS) publishes a TXT record, V(FILE) serves a file over HTTP.
+      - How the domain is proven. V(DNS) publishes a TXT record, V(FILE) serves a file over HTTP (C(HTTP) in
+        V2.0's C(ValidationMethod)).
       - Wildcard domains can only use V(DNS).
     type: str
     choices: [DNS, FILE]
     default: DNS
   username:
     description:
-      - Name of the applicant. Required when a new order must be submitted.
+      - Name of the applicant. Required when a new order or application must be submitted. In V2.0, the name of
+        the CAS contact.
     type: str
   email:
     description:
-      - Email address of the applicant. Required when a new order must be submitted.
+      - Email address of the applicant. Required when a new order or application must be submitted.
     type: str
   phone:
     description:
-      - Phone number of the applicant, digits with an optional leading C(+). Required when a new order must be
-        submitted.
+      - Phone number of the applicant, digits with an optional leading C(+). Required when a new order or application
+        must be submitted. In V2.0 it is sent without spaces as the contact's mobile.
     type: str
   csr:
     description:
       - A PEM certificate signing request (RSA of at least 2048 bits, or ECC) whose common name is O(domain).
-      - The request then goes through C(CreateCertificateWithCsrRequest), so the private key never leaves your host.
+      - The request then goes through C(CreateCertificateWithCsrRequest), or in V2.0 C(GenerateCsrMethod=upload), so
+        the private key never leaves your host.
       - Without it, CAS generates the key pair, and M(alicloud.cas.certificate_request_info) can return the key.
       - An issued order is reused only when its certificate holds this CSR's public key. Without O(csr), only an
         order whose key CAS generated is reused (CAS returns a private key only for those).
       - A pending order's CSR cannot be read back, so a pending order is reused whatever CSR it was made with; once
-        it is issued for another key, the next run submits a new order.
+        it is issued for another key, the next run submits a new order. A pending instance shows its CSR, which must
+        have this CSR's public key.
     type: str
   tags:
     description:
-      - Tags of a new order, sent as C(Tags.N.Key) and C(Tags.N.Value). Existing orders are not re-tagged.
+      - Tags of a new order, sent as C(Tags.N.Key) and C(Tags.N.Value), or of the instance applied on
+        (C(Tags.N.TagKey), C(Tags.N.TagValue)). Existing orders and applications are not re-tagged.
     type: dict
   force:
     description:
-      - Submit a new order even when an existing one would do. Every run then spends quota.
+      - Submit a new order or application even when an existing one would do. Every run then spends quota or an
+        instance.
     type: bool
     default: false
   renew_before_days:
@@ -119,22 +200,28 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Only read calls are made; the result predicts whether anything changes and shows in RV(request) what would be submitted.
+    details: Only read calls are made; the result predicts whether anything changes and shows in RV(request) what would be submitted, with RV(source) and, for V2.0, the RV(instance_id) that would be used.
   diff_mode:
     support: full
-    details: The order before and after (with O(state=absent), the list of orders). No secrets are included.
+    details: The order or instance before and after (with O(state=absent), the lists of orders and instances). No secrets are included.
   idempotent:
-    description: Running the same task again with the same options changes nothing and spends no quota.
+    description: Running the same task again with the same options changes nothing and spends no quota or instance.
     support: partial
     details: With O(force=true) every run submits a new order.
   platform:
     platforms: all
 notes:
-  - An order still being validated or reviewed, or issued and valid for more than O(renew_before_days) days, means no
-    change. An order that is expiring, expired, revoked or failed leads to a new order.
+  - An order or application still being validated or reviewed, or issued and valid for more than O(renew_before_days)
+    days, means no change. One that is expiring, expired, revoked, failed or withdrawn leads to a new order or
+    application.
+  - After an application the task waits until C(ListInstances) shows it (about 15 seconds at most), so that the next
+    run finds it; if the list still lags, a warning says so.
   - The applicant's email and phone are not secrets, but are not returned either.
 seealso:
   - module: alicloud.cas.certificate_request_info
+  - name: V1.0 and V2.0 flows
+    description: Which flow the collection uses, and how to check what an account can still issue (docs/quota.md).
+    link: https://github.com/alicloud-cas/alicloud.cas/blob/main/docs/quota.md
   - module: alicloud.cas.package_info
   - module: alicloud.cas.certificate_order_info
 """
@@ -171,36 +258,136 @@ EXAMPLES = r"""
         tags:
           team: web
 
-    - name: Withdraw pending or failed requests for old.example.com
+    - name: On a V2.0-only account, apply on a free test instance (auto picks one when no V1.0 quota is left)
+      alicloud.cas.certificate_request:
+        domain: app.example.com
+        username: Jane Doe
+        email: hostmaster@example.com
+        phone: "+86 138 0000 0000"
+      register: v2_request
+
+    - name: Show the source, the instance and every record to publish, the same way for both flows
+      ansible.builtin.debug:
+        msg: "{{ v2_request.source }} {{ v2_request.instance_id }} {{ v2_request.phase }}
+          {{ v2_request.validations | map(attribute='fqdn') | list }}"
+
+    - name: A multi-domain certificate on a paid instance (never spent without instance_type BUY)
+      alicloud.cas.certificate_request:
+        domains:
+          - "*.example.com"
+          - example.com
+        source: instance
+        instance_type: BUY
+        key_algorithm: ECC_256
+        username: Jane Doe
+        email: hostmaster@example.com
+        phone: "+86 138 0000 0000"
+
+    - name: Apply on one named instance
+      alicloud.cas.certificate_request:
+        domain: shop.example.com
+        instance_id: cas-cn-68n1mm16abcd
+        username: Jane Doe
+        email: hostmaster@example.com
+        phone: "+86 138 0000 0000"
+
+    - name: Withdraw pending or failed requests for old.example.com (orders and instance applications)
       alicloud.cas.certificate_request:
         domain: old.example.com
         state: absent
 """
 
 RETURN = r"""
+source:
+  description: Which flow holds the certificate, V(package) (a V1.0 order) or V(instance) (a V2.0 instance).
+  returned: when O(state=present)
+  type: str
+  sample: instance
+  version_added: 0.2.0
 order_id:
   description:
-    - ID of the order that is now current for the domain.
+    - ID of the order that is now current for the domain; V(null) when RV(source=instance).
     - V(null) in check mode when a new order would be submitted.
   returned: when O(state=present)
   type: int
   sample: 98987582437920968
+instance_id:
+  description:
+    - ID of the V2.0 instance that holds the application, or in check mode would be applied on; V(null) when
+      RV(source=package).
+  returned: when O(state=present)
+  type: str
+  sample: cas-cn-68n1mm16abcd
+  version_added: 0.2.0
 status:
   description:
-    - The order's state as C(DescribeCertificateState) reports it (its C(Type)), for example V(domain_verify),
-      V(process), V(certificate), V(verify_fail), V(payed).
-    - V(null) in check mode when a new order would be submitted.
+    - The raw state. For an order, its C(DescribeCertificateState) C(Type), for example V(domain_verify),
+      V(process), V(certificate), V(verify_fail), V(payed). For an instance, its C(Status), for example V(pending),
+      V(normal).
+    - V(null) in check mode when a new order or application would be submitted.
+    - Playbooks should read RV(phase), the same for both flows.
   returned: when O(state=present)
   type: str
   sample: domain_verify
 status_meaning:
-  description: What RV(status) means, in words.
-  returned: when O(state=present)
+  description: What RV(status) means, in words (orders only).
+  returned: when O(state=present) and RV(source=package)
   type: str
   sample: "waiting for domain validation: publish the validation record or file"
+phase:
+  description:
+    - One phase for both flows. V(validating) (publish RV(validations)), V(reviewing) (submitted, nothing to
+      publish right now), V(issued), V(withdrawn), V(failed), V(inactive), V(unknown).
+    - V(null) in check mode when a new order or application would be submitted.
+  returned: when O(state=present)
+  type: str
+  sample: validating
+  version_added: 0.2.0
+phase_meaning:
+  description: What RV(phase) means, in words.
+  returned: when O(state=present)
+  type: str
+  sample: "waiting for domain validation: publish the validation records"
+  version_added: 0.2.0
+validations:
+  description:
+    - What to publish, one item per name, each in the shape of RV(validation). Empty when nothing is to be
+      published.
+    - For an instance, the task waits for the records after applying (at most 30 seconds); a warning says so if
+      they have not appeared.
+  returned: when O(state=present)
+  type: list
+  elements: dict
+  sample:
+    - method: DNS
+      record_type: TXT
+      record: _dnsauth.www
+      fqdn: _dnsauth.www.example.com
+      value: 20261128000000abcdefghijklmnopqrstuvwxyz0123456789
+  version_added: 0.2.0
+instance:
+  description:
+    - The V2.0 instance (C(GetInstanceDetail)), normalised, with dates in ISO 8601 UTC whether CAS sent seconds or
+      milliseconds. Before/after in RV(diff).
+  returned: when O(state=present) and RV(source=instance)
+  type: dict
+  sample:
+    instance_id: cas-cn-68n1mm16abcd
+    instance_type: TEST
+    status: pending
+    phase: validating
+    domains: [www.example.com]
+    spec: ss.dv.t
+    full_domain_count: 1
+    wildcard_domain_count: 0
+    key_algorithm: RSA_2048
+    validation_method: DNS
+    certificate_id: null
+    instance_end_time: "2027-05-30T00:00:00Z"
+  version_added: 0.2.0
 order:
   description: The order, as listed by C(ListUserCertificateOrder), with dates in ISO 8601 UTC.
-  returned: when O(state=present)
+  returned: when O(state=present) and RV(source=package)
   type: dict
   contains:
     order_id:
@@ -251,7 +438,8 @@ order:
     cert_end_time: null
 validation:
   description:
-    - What to publish to prove control of the domain, while RV(status) is V(domain_verify); V(null) otherwise.
+    - What to publish to prove control of the domain, while RV(phase) is V(validating); V(null) otherwise.
+    - The first item of RV(validations), kept for compatibility.
   returned: when O(state=present)
   type: dict
   contains:
@@ -292,18 +480,39 @@ validation:
     value: 20261128000000abcdefghijklmnopqrstuvwxyz0123456789
 request:
   description:
-    - The order that was submitted, or in check mode would be submitted, and why.
-  returned: when a new order is (or would be) submitted
+    - The order or application that was submitted, or in check mode would be submitted, and why.
+  returned: when a new order or application is (or would be) submitted
   type: dict
   contains:
     action:
-      description: C(CreateCertificateRequest) or C(CreateCertificateWithCsrRequest).
+      description: C(CreateCertificateRequest), C(CreateCertificateWithCsrRequest) or C(ApplyCertificate).
       type: str
     domain:
-      description: Domain of the new order.
+      description: Domain of the new order (V1.0).
       type: str
+    domains:
+      description: Names of the application (V2.0).
+      type: list
+      elements: str
+      version_added: 0.2.0
+    instance_id:
+      description: The instance applied on (V2.0).
+      type: str
+      version_added: 0.2.0
+    instance_type:
+      description: Its type, V(TEST) or V(BUY) (V2.0).
+      type: str
+      version_added: 0.2.0
+    generate_csr_method:
+      description: V(online) (CAS generates the key) or V(upload) (O(csr)) (V2.0).
+      type: str
+      version_added: 0.2.0
+    key_algorithm:
+      description: Algorithm of the key CAS generates; V(null) with O(csr) (V2.0).
+      type: str
+      version_added: 0.2.0
     product_code:
-      description: Plan of the new order; V(null) means the service's default.
+      description: Plan of the new order; V(null) means the service's default (V1.0).
       type: str
     validate_type:
       description: Validation method.
@@ -336,9 +545,38 @@ kept:
   type: list
   elements: dict
   sample: []
+withdrawn_instances:
+  description: Instances whose pending application was withdrawn (or in check mode would be), in the shape of
+    RV(instance), as read after the withdrawal.
+  returned: when O(state=absent) and O(source) is not V(package)
+  type: list
+  elements: dict
+  sample:
+    - instance_id: cas-cn-68n1mm16abcd
+      status: normal
+      phase: withdrawn
+  version_added: 0.2.0
+kept_instances:
+  description: Instances for the name(s) holding an issued certificate, left alone, in the shape of RV(instance).
+  returned: when O(state=absent) and O(source) is not V(package)
+  type: list
+  elements: dict
+  sample: []
+  version_added: 0.2.0
+order_may_exist:
+  description: Set when the answer to a create or an apply was lost and its outcome could not be confirmed; the
+    task failed, and running it again reuses what was created once CAS shows it.
+  returned: on that failure
+  type: bool
+  sample: true
 """
 
-from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import run
+from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import (
+    INSTANCE_TYPES,
+    KEY_ALGORITHMS,
+    SOURCES,
+    run,
+)
 from ansible_collections.alicloud.cas.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import DV_PRODUCT_CODES
 
@@ -347,7 +585,12 @@ def main():
     module = AlicloudModule(
         api="cas",
         argument_spec=dict(
-            domain=dict(type="str", required=True),
+            domain=dict(type="str"),
+            domains=dict(type="list", elements="str"),
+            source=dict(type="str", choices=list(SOURCES), default="auto"),
+            instance_id=dict(type="str"),
+            instance_type=dict(type="str", choices=list(INSTANCE_TYPES), default="TEST"),
+            key_algorithm=dict(type="str", choices=list(KEY_ALGORITHMS), default="RSA_2048"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             product_code=dict(type="str", choices=list(DV_PRODUCT_CODES)),
             validate_type=dict(type="str", choices=["DNS", "FILE"], default="DNS"),
@@ -359,6 +602,8 @@ def main():
             force=dict(type="bool", default=False),
             renew_before_days=dict(type="int", default=30),
         ),
+        mutually_exclusive=[("domain", "domains")],
+        required_one_of=[("domain", "domains")],
     )
     module.run(lambda glue: run(glue.params, glue.cas, glue.check_mode, glue.diff_mode))
 
