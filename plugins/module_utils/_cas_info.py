@@ -499,11 +499,59 @@ def _item_names_domain(item, domain, certificate):
     return any(same_domain(name.strip(), domain) for name in names if name and name.strip())
 
 
+INSTANCE_STATUSES = ("inactive", "pending", "normal", "willExpire", "expired", "refund", "closed")
+INSTANCE_TYPES = ("TEST", "BUY")
+CERTIFICATE_STATUSES = ("issued", "revoked", "willExpire", "expired")
+
+
+def instance_info(params, cas_factory):
+    """One V2.0 instance in detail (GetInstanceDetail), or every instance matching the filters (all pages)."""
+    instance_id = params.get("instance_id")
+    filters = [name for name in ("status", "instance_type", "domain", "keyword", "certificate_status")
+               if params.get(name) is not None]
+    if instance_id is not None and filters:
+        raise ConfigurationError("instance_id reads one instance; %s filters a listing. Give one or the other."
+                                 % filters[0], filters[0])
+    for option, choices in (("status", INSTANCE_STATUSES), ("instance_type", INSTANCE_TYPES),
+                            ("certificate_status", CERTIFICATE_STATUSES)):
+        if params.get(option) is not None and params[option] not in choices:
+            raise ConfigurationError("%s must be one of %s, got %s." % (option, ", ".join(choices), params[option]),
+                                     option)
+    domain = normalize_domain(params["domain"]) if params.get("domain") is not None else None
+    instances = CasInstancesClient(cas_factory().rpc)
+    if instance_id is not None:
+        detail = instances.instance(instance_id)
+        return {"changed": False, "instances": [detail] if detail else []}
+    return {"changed": False, "instances": instances.list_instances(
+        status=params.get("status"), instance_type=params.get("instance_type"), keyword=params.get("keyword"),
+        certificate_status=params.get("certificate_status"), domain=domain)}
+
+
 def package_info(params, cas_factory):
-    """Quota of each asked product code (all known codes by default)."""
+    """What the account can still issue: V1.0 quota of each asked product code (all known codes by
+    default) beside its V2.0 instances (GetInstanceSummary per type, and the unused instances listed)."""
     codes = []
     for code in params.get("product_codes") or PACKAGE_PRODUCT_CODES:
         if code not in codes:
             codes.append(code)
     cas = cas_factory()
-    return {"changed": False, "packages": [cas.package_state(code) for code in codes]}
+    packages = [cas.package_state(code) for code in codes]
+    result = {"changed": False, "packages": packages}
+    if params.get("include_instances") is False:
+        return result
+    instances = CasInstancesClient(cas.rpc)
+    unused = instances.list_instances(status="inactive")
+    summaries = []
+    for instance_type in INSTANCE_TYPES:
+        summary = instances.summary(instance_type)
+        mine = [item for item in unused if item["instance_type"] == instance_type]
+        summary["inactive_listed"] = len(mine)
+        summary["inactive_wildcard"] = len([item for item in mine if int(item["wildcard_domain_count"] or 0) > 0])
+        summaries.append(summary)
+    result["instances"] = summaries
+    result["can_issue"] = {
+        "package": sum(package["remaining"] for package in packages),
+        "test_instances": summaries[0]["inactive_listed"],
+        "paid_instances": summaries[1]["inactive_listed"],
+    }
+    return result

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: package_info
-short_description: Show the certificate quota (resource plans) of an Alibaba Cloud account
+short_description: Show what an Alibaba Cloud account can still issue, V1.0 quota and V2.0 instances side by side
 version_added: 0.1.0
 description:
   - Reads C(DescribePackageState) for each product code and returns how many certificates were bought, requested
-    and issued, and how many requests remain.
+    and issued, and how many requests remain (V1.0 resource plans).
+  - Beside them, the V2.0 subscription instances of each type (V(TEST) and V(BUY)) from C(GetInstanceSummary), and
+    the unused (V(inactive)) instances counted from C(ListInstances), so that RV(can_issue) answers "what can I still
+    issue?" for both flows. Since 2026-02-14 new purchases are instances only.
   - A product code the account has no plan for is listed with zeros and RV(packages[].has_package=false) rather
     than failing the whole listing.
 author:
@@ -38,6 +41,12 @@ options:
       - globalsign-ov-w-advanced
       - cfca-ov-1-personal
       - cfca-ev-w-advanced
+  include_instances:
+    description:
+      - Also read the V2.0 instances (RV(instances) and RV(can_issue)). V(false) reads the V1.0 quota only.
+    type: bool
+    default: true
+    version_added: 0.2.0
 extends_documentation_fragment:
   - alicloud.cas.connection
   - alicloud.cas.connection.cas
@@ -45,6 +54,7 @@ extends_documentation_fragment:
   - alicloud.cas.info_module
 seealso:
   - module: alicloud.cas.certificate_request
+  - module: alicloud.cas.certificate_instance_info
 """
 
 EXAMPLES = r"""
@@ -65,9 +75,16 @@ EXAMPLES = r"""
         that: quota.packages[0].remaining > 0
         fail_msg: The free certificate quota is used up.
 
-    - name: Read every plan of the account
+    - name: Read every plan and the instances of the account
       alicloud.cas.package_info:
       register: all_plans
+
+    - name: Say what can still be issued in each flow
+      ansible.builtin.debug:
+        msg: >-
+          V1.0 requests left: {{ all_plans.can_issue.package }},
+          unused test instances: {{ all_plans.can_issue.test_instances }},
+          unused paid instances: {{ all_plans.can_issue.paid_instances }}
 """
 
 RETURN = r"""
@@ -108,6 +125,77 @@ packages:
       used: 0
       issued: 0
       remaining: 0
+instances:
+  description: The V2.0 instances of each type, V(TEST) then V(BUY).
+  returned: unless O(include_instances=false)
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    instance_type:
+      description: V(TEST) (free test certificates) or V(BUY) (paid).
+      type: str
+    total:
+      description: Instances of this type (C(TotalCount)).
+      type: int
+    inactive:
+      description: Unused instances, as C(GetInstanceSummary) counts them (C(InactiveCount)).
+      type: int
+    will_expire:
+      description: Instances whose subscription ends soon (C(WillExpireCount)).
+      type: int
+    certificate_count:
+      description: The remaining certificate quota the service reports (C(CertificateCount)).
+      type: int
+    auto_reissue:
+      description: Instances with managed renewal (C(AutoReissueCount)).
+      type: int
+    inactive_listed:
+      description: Unused instances of this type as C(ListInstances) lists them; each can take one application.
+      type: int
+    inactive_wildcard:
+      description: How many of RV(instances[].inactive_listed) allow a wildcard name.
+      type: int
+  sample:
+    - instance_type: TEST
+      total: 2
+      inactive: 2
+      will_expire: 0
+      certificate_count: 2
+      auto_reissue: 0
+      inactive_listed: 2
+      inactive_wildcard: 0
+    - instance_type: BUY
+      total: 2
+      inactive: 2
+      will_expire: 0
+      certificate_count: 2
+      auto_reissue: 0
+      inactive_listed: 2
+      inactive_wildcard: 1
+can_issue:
+  description:
+    - What can still be issued, in one place. C(package) is the sum of RV(packages[].remaining) (V1.0 orders);
+      C(test_instances) and C(paid_instances) count the unused instances of each type (V2.0 applications).
+    - M(alicloud.cas.certificate_request) with its default O(alicloud.cas.certificate_request#module:source=auto) uses
+      V1.0 quota first, then a test instance; a paid instance only when allowed.
+  returned: unless O(include_instances=false)
+  type: dict
+  contains:
+    package:
+      description: V1.0 requests that can still be submitted, over the product codes read.
+      type: int
+    test_instances:
+      description: Unused V(TEST) instances.
+      type: int
+    paid_instances:
+      description: Unused V(BUY) instances.
+      type: int
+  sample:
+    package: 0
+    test_instances: 2
+    paid_instances: 2
+  version_added: 0.2.0
 """
 
 from ansible_collections.alicloud.cas.plugins.module_utils._cas_info import package_info
@@ -120,6 +208,7 @@ def main():
         api="cas",
         argument_spec=dict(
             product_codes=dict(type="list", elements="str", choices=list(PACKAGE_PRODUCT_CODES)),
+            include_instances=dict(type="bool", default=True),
         ),
     )
     module.run(lambda glue: package_info(glue.params, glue.cas))

@@ -13,6 +13,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas_info import (
     BatchError,
     OrderNotFoundError,
     WaitError,
+    instance_info,
     order_info,
     package_info,
     request_info,
@@ -74,11 +75,14 @@ class FakeAccountApi(FakeCasApi):
         api.instances, api.instance_progress, api.instance_certificates = {}, {}, {}
         return api
 
+    summary_extra = 0
+
     def add_instance(self, domain, status="pending", certificate_status="", validations=True, not_before_ms=None,
-                     key=INSTANCE_KEY_PEM):
+                     key=INSTANCE_KEY_PEM, instance_type="TEST", wildcard_domain_count=0):
         instance_id = "cas-cn-fake%03d" % (len(self.instances) + 1)
         self.instances[instance_id] = {
-            "InstanceId": instance_id, "InstanceType": "TEST", "Domain": domain, "Status": status,
+            "InstanceId": instance_id, "InstanceType": instance_type, "Domain": domain, "Status": status,
+            "WildcardDomainCount": wildcard_domain_count,
             "CertificateStatus": certificate_status, "DomainValidationList": None, "key": key,
             "not_before_ms": not_before_ms or NOW_MS - 86400 * 1000}
         if validations:
@@ -101,9 +105,19 @@ class FakeAccountApi(FakeCasApi):
         return {key: value for key, value in instance.items() if key not in ("key", "not_before_ms")}
 
     def _ListInstances(self, params):
-        keyword = params.get("Keyword", "")
-        items = [self._public(i) for i in self.instances.values() if keyword in i["Domain"]]
+        items = [self._public(i) for i in self.instances.values()
+                 if params.get("Keyword", "") in i["Domain"] + i["InstanceId"]
+                 and params.get("Status") in (None, i["Status"])
+                 and params.get("InstanceType") in (None, i["InstanceType"])
+                 and params.get("CertificateStatus") in (None, i["CertificateStatus"])]
         return {"InstanceList": items, "TotalCount": len(items)}
+
+    def _GetInstanceSummary(self, params):
+        mine = [i for i in self.instances.values() if i["InstanceType"] == params["InstanceType"]]
+        inactive = len([i for i in mine if i["Status"] == "inactive"])
+        # The service's own count, which may differ from what the list shows.
+        return {"TotalCount": len(mine), "InactiveCount": inactive + self.summary_extra, "WillExpireCount": 0,
+                "CertificateCount": inactive, "AutoReissueCount": 0}
 
     def _GetInstanceDetail(self, params):
         instance = self.instances.get(params["InstanceId"])
@@ -541,7 +555,9 @@ def test_package_info_lists_codes_without_a_package_as_zeros():
     api = FakeCasApi()
     api.packages["digicert-free-1-free"] = (20, 3, 2)
     result = package_info({"product_codes": ["digicert-free-1-free", "geotrust-dv-w-starter",
-                                             "digicert-free-1-free"]}, lambda: CasClient(api))
+                                             "digicert-free-1-free"], "include_instances": False},
+                          lambda: CasClient(api))
+    assert "instances" not in result and api.actions() == ["DescribePackageState"] * 2
     assert result["packages"] == [
         {"product_code": "digicert-free-1-free", "has_package": True, "total": 20, "used": 3, "issued": 2,
          "remaining": 17},
@@ -552,7 +568,7 @@ def test_package_info_lists_codes_without_a_package_as_zeros():
 
 def test_package_info_reads_every_known_code_by_default():
     api = FakeCasApi()
-    result = package_info({"product_codes": None}, lambda: CasClient(api))
+    result = package_info({"product_codes": None, "include_instances": False}, lambda: CasClient(api))
     assert [package["product_code"] for package in result["packages"]] == list(PACKAGE_PRODUCT_CODES)
 
 
@@ -561,3 +577,62 @@ def test_package_info_other_errors_propagate():
     api.errors["DescribePackageState"] = AlibabaCloudError("denied", code="Forbidden.RAM", http_status=403)
     with pytest.raises(AlibabaCloudError):
         package_info({"product_codes": ["digicert-free-1-free"]}, lambda: CasClient(api))
+
+
+def test_package_info_puts_instances_beside_the_quota():
+    api = FakeAccountApi()
+    api.packages["digicert-free-1-free"] = (20, 18, 18)
+    api.add_instance("", status="inactive", validations=False)
+    api.add_instance("", status="inactive", validations=False, instance_type="BUY", wildcard_domain_count=1)
+    api.add_instance("", status="inactive", validations=False, instance_type="BUY")
+    api.add_instance("www.example.com", certificate_status="issued")
+    api.summary_extra = 1
+    result = package_info({"product_codes": ["digicert-free-1-free"]}, lambda: CasClient(api))
+    test, paid = result["instances"]
+    assert (test["instance_type"], test["total"], test["inactive"], test["inactive_listed"]) == ("TEST", 2, 2, 1)
+    assert (paid["instance_type"], paid["inactive_listed"], paid["inactive_wildcard"]) == ("BUY", 2, 1)
+    assert result["can_issue"] == {"package": 2, "test_instances": 1, "paid_instances": 2}
+    assert [params for action, params in api.calls if action == "GetInstanceSummary"] == [
+        {"InstanceType": "TEST"}, {"InstanceType": "BUY"}]
+
+
+# --- certificate_instance_info ----------------------------------------------------------------------
+
+def instances_of(api, **params):
+    return instance_info(params, lambda: CasClient(api))["instances"]
+
+
+def test_instance_info_lists_with_filters_and_exact_domain():
+    api = FakeAccountApi()
+    unused = api.add_instance("", status="inactive", validations=False)
+    www = api.add_instance("www.example.com", certificate_status="issued")
+    api.add_instance("www.example.com.cn")
+    assert [i["instance_id"] for i in instances_of(api, status="inactive")] == [unused]
+    assert [i["instance_id"] for i in instances_of(api, domain="WWW.example.com")] == [www]
+    assert [i["instance_id"] for i in instances_of(api, certificate_status="issued")] == [www]
+    assert len(instances_of(api, instance_type="TEST")) == 3 and instances_of(api, instance_type="BUY") == []
+    listed = instances_of(api, domain="www.example.com")[0]
+    assert listed["phase"] == "issued" and listed["validations"] is None
+    assert listed["certificate_not_before"].endswith("Z")
+
+
+def test_instance_info_detail_by_id():
+    api = FakeAccountApi()
+    pending = api.add_instance("www.example.com")
+    (detail,) = instances_of(api, instance_id=pending)
+    assert detail["phase"] == "validating" and detail["validations"][0]["fqdn"] == "_dnsauth.www.example.com"
+    assert instances_of(api, instance_id="cas-cn-nothere") == []
+    assert api.actions() == ["GetInstanceDetail", "GetInstanceDetail"]
+
+
+@pytest.mark.parametrize("params, option", [
+    ({"instance_id": "cas-cn-1", "status": "inactive"}, "status"),
+    ({"status": "active"}, "status"),
+    ({"instance_type": "FREE"}, "instance_type"),
+    ({"certificate_status": "ok"}, "certificate_status"),
+    ({"domain": "http://x"}, "domain"),
+])
+def test_instance_info_bad_options_fail_before_any_call(params, option):
+    with pytest.raises(ConfigurationError) as caught:
+        instance_info(params, refuse_connection)
+    assert caught.value.option == option
