@@ -1,6 +1,8 @@
 """certificate_request's idempotence, adoption and withdrawal against the HTTPS emulator, under
 every value of the CAS switches whose real behaviour is UNCONFIRMED (tests/emulator/README.md):
-the list status of a fresh order, a list that trails writes, and a cancel that takes effect late.
+the list status of a fresh order, a list that trails writes, and a cancel that takes effect late;
+for V2.0 instances, the time unit, the status after a withdrawal, whether ClientToken is honoured,
+and a lagging instance list.
 
 The module logic runs in-process (``_certificate_request.run``) over a real RpcClient and
 CasClient, so the whole matrix takes seconds; waits between confirmation reads are recorded,
@@ -16,8 +18,10 @@ import requests
 
 from ansible_collections.alicloud.cas.plugins.module_utils import _cas_info
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient, OrderOutcomeUnknownError
+from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import CasInstancesClient
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import run
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import CAS_VERSION, RetryPolicy, RpcClient
 from tests.emulator import running_emulator
 from tests.unit.plugins.module_utils.cas_fake import make_csr
@@ -232,3 +236,162 @@ def test_pending_order_counts_only_for_its_validation_method(emu, fresh_order_li
     by_dns = request(emu, validate_type="DNS")
     assert by_dns["changed"] is True and by_dns["validation"]["method"] == "DNS"
     assert request(emu, validate_type="DNS")["order_id"] == by_dns["order_id"]
+
+
+# --- V2.0: applications on instances (seed v2: no V1.0 quota, two TEST and two BUY instances) -------
+
+V2_WRITES = ("UpdateInstance", "ApplyCertificate", "CancelPendingCertificate", "CreateContact")
+V2_MATRIX = [dict(instance_time_unit=unit, instance_cancel_status=after, client_token_honoured=honoured, list_lag=lag)
+             for unit, after, honoured, lag in itertools.product(("ms", "s"), ("normal", "inactive"), (True, False),
+                                                                 (0, 1))]
+
+
+def _v2_name(switches):
+    return "%(instance_time_unit)s-%(instance_cancel_status)s-token%(client_token_honoured)s-lag%(list_lag)d" % (
+        switches)
+
+
+@pytest.fixture
+def v2(emu):
+    emu.control.reset("v2")
+    emu.control.settings(instance_validation_delay=0, instance_cancel_delay=0)
+    return emu
+
+
+def v2_request(emu, clock=None, check_mode=False, **overrides):
+    clock = clock or PausedClock()
+    params = {"domain": DOMAIN, "state": "present"}
+    params.update(APPLICANT)
+    params.update(overrides)
+    return run(params, client_factory(emu, clock), check_mode=check_mode, diff_mode=True,
+               instances_factory=lambda cas: CasInstancesClient(cas.rpc, sleep=clock.sleep, clock=clock.monotonic))
+
+
+def v2_writes(emu):
+    return [(call["action"], call.get("fault")) for call in emu.control.calls() if call["action"] in V2_WRITES]
+
+
+def instances_of(emu, instance_type=None):
+    return [i for i in emu.control.state()["instances"] if instance_type in (None, i["instance_type"])]
+
+
+def publish_records(emu, result):
+    for item in result["validations"]:
+        emu.control.add_record("1234567890123456", item["zone"], item["fqdn"][:-len(item["zone"]) - 1], "TXT",
+                               item["value"], ttl=600)
+
+
+@pytest.mark.parametrize("switches", V2_MATRIX, ids=_v2_name)
+def test_v2_check_run_rerun_check_then_absent(v2, switches):
+    v2.control.settings(**switches)
+    planned = v2_request(v2, check_mode=True)
+    assert (planned["changed"], planned["source"]) == (True, "instance") and v2_writes(v2) == []
+    first = v2_request(v2)
+    assert (first["changed"], first["source"], first["instance_id"]) == (True, "instance", planned["instance_id"])
+    assert first["phase"] == "validating" and "warnings" not in first
+    (validation,) = first["validations"]
+    assert validation == first["validation"] and validation["fqdn"] == "_dnsauth.www.example.com"
+    assert first["instance"]["instance_end_time"].endswith("Z") and first["instance"]["instance_type"] == "TEST"
+    writes = v2_writes(v2)
+    assert [action for action, _fault in writes] == ["CreateContact", "UpdateInstance", "ApplyCertificate"]
+    again = v2_request(v2)
+    assert (again["changed"], again["instance_id"], again["validations"]) == (False, first["instance_id"],
+                                                                              first["validations"])
+    checked = v2_request(v2, check_mode=True)
+    assert (checked["changed"], checked["instance_id"]) == (False, first["instance_id"])
+    assert v2_writes(v2) == writes
+    gone = v2_request(v2, state="absent")
+    assert gone["changed"] is True and [i["instance_id"] for i in gone["withdrawn_instances"]] == [first["instance_id"]]
+    assert gone["withdrawn_instances"][0]["status"] == switches["instance_cancel_status"]
+    assert v2_request(v2, state="absent")["changed"] is False
+    assert [action for action, _fault in v2_writes(v2)].count("CancelPendingCertificate") == 1
+    # A withdrawal back to inactive leaves the instance prepared for the name, so it is applied on again;
+    # one back to normal is spent, and the other test instance is used.
+    renewed = v2_request(v2)
+    same = switches["instance_cancel_status"] == "inactive"
+    assert (renewed["instance_id"] == first["instance_id"]) is same
+    assert renewed["changed"] is True and renewed["instance"]["instance_type"] == "TEST"
+    assert not [i for i in instances_of(v2, "BUY") if i["domains"]]
+
+
+@pytest.mark.parametrize("lag", [0, 1])
+@pytest.mark.parametrize("unit", ["ms", "s"])
+def test_v2_issued_certificate_is_reused_and_never_withdrawn(v2, lag, unit):
+    v2.control.settings(list_lag=lag, instance_time_unit=unit)
+    first = v2_request(v2)
+    publish_records(v2, first)
+    issued = v2_request(v2)
+    assert (issued["changed"], issued["instance_id"], issued["phase"]) == (False, first["instance_id"], "issued")
+    assert issued["validations"] == [] and issued["validation"] is None
+    assert "PRIVATE KEY" not in repr(issued)
+    kept = v2_request(v2, state="absent")
+    assert kept["changed"] is False and [i["instance_id"] for i in kept["kept_instances"]] == [first["instance_id"]]
+    assert not [c for c in v2.control.calls() if c["action"] in (
+        "CancelPendingCertificate", "RefundInstance", "DeleteInstance", "RevokeCertificate")]
+
+
+@pytest.mark.parametrize("lag", [0, 1])
+@pytest.mark.parametrize("honoured", [True, False])
+def test_v2_lost_apply_ends_with_one_application(v2, honoured, lag):
+    v2.control.settings(client_token_honoured=honoured, list_lag=lag)
+    v2.control.set_faults(lose_response={"count": 1, "actions": ["ApplyCertificate"]})
+    first = v2_request(v2)
+    assert first["changed"] is True and "was not submitted again" in first["warnings"][0]
+    assert [fault for action, fault in v2_writes(v2) if action == "ApplyCertificate"] == ["lose"]
+    pending = [i for i in instances_of(v2) if i["status"] == "pending"]
+    assert [i["instance_id"] for i in pending] == [first["instance_id"]] and first["validations"]
+    again = v2_request(v2)
+    assert (again["changed"], again["instance_id"]) == (False, first["instance_id"])
+    assert [action for action, _fault in v2_writes(v2)].count("ApplyCertificate") == 1
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_v2_no_paid_instance_is_spent_unless_instance_type_is_buy(v2, check_mode):
+    paid = {i["instance_id"] for i in instances_of(v2, "BUY")}
+    for name in ("a.example.com", "b.example.com"):  # the two test instances
+        assert v2_request(v2, domain=name)["instance"]["instance_type"] == "TEST"
+    v2.control.clear_calls()
+    with pytest.raises(ConfigurationError) as caught:
+        v2_request(v2, check_mode=check_mode, domain="c.example.com")
+    assert "TEST 0 inactive" in str(caught.value) and "BUY 2 inactive" in str(caught.value)
+    for overrides in ({"source": "instance"}, {"instance_id": sorted(paid)[0]}):
+        with pytest.raises(ConfigurationError, match="instance_type"):
+            v2_request(v2, check_mode=check_mode, domain="c.example.com", **overrides)
+    assert v2_writes(v2) == []
+    assert all(i["status"] == "inactive" and not i["domains"] for i in instances_of(v2, "BUY"))
+    allowed = v2_request(v2, check_mode=check_mode, domain="c.example.com", instance_type="BUY")
+    assert allowed["instance_id"] in paid and allowed["request"]["instance_type"] == "BUY"
+    assert bool(v2_writes(v2)) is not check_mode
+
+
+def test_v2_multi_domain_on_the_paid_wildcard_instance(v2):
+    result = v2_request(v2, domain=None, domains=["*.example.com", "example.com"], instance_type="BUY")
+    assert result["instance"]["wildcard_domain_count"] == 1
+    assert [v["domain"] for v in result["validations"]] == ["*.example.com"]
+    assert sorted(result["instance"]["domains"]) == ["*.example.com", "example.com"]
+    assert v2_request(v2, domain=None, domains=["example.com", "*.example.com"], instance_type="BUY")[
+        "changed"] is False
+
+
+def test_v2_validation_records_are_waited_for_in_the_same_run(v2):
+    v2.control.settings(instance_validation_delay=0.6)
+    clock = PausedClock()
+    clock.sleep = time.sleep  # the emulator's delay is real time
+    result = v2_request(v2, clock=clock)
+    assert result["phase"] == "validating" and len(result["validations"]) == 1
+
+
+def test_v2_absent_waits_for_a_late_withdrawal(v2):
+    v2.control.settings(instance_cancel_delay=0.5)
+    applied = v2_request(v2)
+    clock = PausedClock()
+    clock.sleep = time.sleep
+    gone = v2_request(v2, clock=clock, state="absent")
+    assert gone["withdrawn_instances"][0]["phase"] == "withdrawn" and gone["warnings"] == []
+    assert gone["withdrawn_instances"][0]["instance_id"] == applied["instance_id"]
+
+
+def test_auto_on_a_v1_account_still_spends_v1_quota(emu):
+    result = request(emu)
+    assert (result["source"], result["instance_id"], result["phase"]) == ("package", None, "validating")
+    assert result["validations"] == [result["validation"]]

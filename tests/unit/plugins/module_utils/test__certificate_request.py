@@ -893,3 +893,15 @@ def test_absent_leaves_an_issued_certificate_alone():
     result = v2_converge(api, state="absent")
     assert result["changed"] is False and [i["instance_id"] for i in result["kept_instances"]] == [issued]
     assert "left alone" in result["warnings"][0] and api.writes() == []
+
+
+def test_an_instance_prepared_for_the_names_comes_first_then_blank_ones():
+    api = v2_account()
+    other = api.add_instance("TEST", domains=["shop.example.com"])
+    blank = api.add_instance("TEST")
+    prepared = api.add_instance("TEST", domains=["www.example.com"])
+    assert v2_converge(api, check_mode=True, **APPLICANT)["instance_id"] == prepared
+    del api.instances[prepared]
+    assert v2_converge(api, check_mode=True, **APPLICANT)["instance_id"] == blank
+    del api.instances[blank]
+    assert v2_converge(api, check_mode=True, **APPLICANT)["instance_id"] == other
