@@ -117,29 +117,35 @@ def test_token_from_the_environment_never_shows_when_the_gateway_quotes_it(emu, 
 
 
 def test_role_at_vvvv_leaks_no_secret(emu, ansible):
+    """Two hosts share the domain: the API work runs once, on localhost, and the key CAS
+    generated reaches each host as a file. It is found only in the two 0600 key files,
+    not in the output, the log, the temp directories or the (removed) staging directory."""
     emu.control.reset("demo")
     emu.control.add_sts(DEMO_ACCOUNT, STS_KEY, STS_SECRET, STS_TOKEN, expired=False)
     inputs = os.path.join(ansible.workdir, "inputs")  # holds the secrets on purpose: not scanned
     outputs = os.path.join(ansible.workdir, "outputs")
+    # The staging directory (tempfile on the API host) is made here, so it is scanned too.
+    staging_parent = os.path.join(outputs, "tmp")
     os.makedirs(inputs)
-    os.makedirs(outputs)
-    cert_dir = os.path.join(outputs, "certs")
+    os.makedirs(staging_parent)
+    cert_root = os.path.join(outputs, "certs")
     log_path = os.path.join(outputs, "ansible.log")
     variables = os.path.join(inputs, "vars.json")
     with open(variables, "w", encoding="utf-8") as handle:
         json.dump({
-            "dv_certificate_domains": [DOMAIN], "dv_certificate_cert_dir": cert_dir,
+            "dv_certificate_domains": [DOMAIN], "dv_certificate_cert_dir": cert_root + "/{{ inventory_hostname }}",
             "dv_certificate_email": "jane@example.com", "dv_certificate_phone": "+86 138 0000 0000",
             "dv_certificate_username": "Jane Doe", "dv_certificate_cas_endpoint": emu.base_url,
             "dv_certificate_dns_endpoint": emu.base_url, "dv_certificate_ca_path": emu.ca_path,
             "dv_certificate_access_key_id": STS_KEY, "dv_certificate_access_key_secret": STS_SECRET,
             "dv_certificate_security_token": STS_TOKEN,
         }, handle)
-    play = [{"name": "secrets", "hosts": "localhost", "gather_facts": False,
+    ansible.write_inventory({"all": {"hosts": {"web1": {}, "web2": {}, "localhost": {}}}})
+    play = [{"name": "secrets", "hosts": "web1,web2", "gather_facts": False,
              "roles": [{"role": "alicloud.cas.dv_certificate"}]}]
     # Without pipelining every module goes through a file in the remote temp directory,
     # which is one more place a secret could be left behind.
-    env = {"ANSIBLE_LOG_PATH": log_path, "ANSIBLE_PIPELINING": "0"}
+    env = {"ANSIBLE_LOG_PATH": log_path, "ANSIBLE_PIPELINING": "0", "TMPDIR": staging_parent}
     first = ansible.playbook(play, args=["-vvvv", "-e", "@" + variables], env=env)
     # The second run takes the other path (the files on disk are checked, the key included).
     second = ansible.playbook(play, args=["-vvvv", "-e", "@" + variables], env=env)
@@ -147,11 +153,17 @@ def test_role_at_vvvv_leaks_no_secret(emu, ansible):
     for run in (first, second):
         assert run.returncode == 0, run.stdout[-4000:]
         assert crash_markers(run.stdout) == []
-    key_path = os.path.join(cert_dir, DOMAIN, "privkey.pem")
-    with open(key_path, encoding="ascii") as handle:
-        private_key = handle.read()
-    assert "PRIVATE KEY" in private_key
-    assert stat.S_IMODE(os.stat(key_path).st_mode) == 0o600
+    creates = [call for call in emu.control.calls() if call["action"] == "CreateCertificateRequest"]
+    assert len(creates) == 1
+    key_paths = [os.path.join(cert_root, host, DOMAIN, "privkey.pem") for host in ("web1", "web2")]
+    keys = []
+    for key_path in key_paths:
+        with open(key_path, encoding="ascii") as handle:
+            keys.append(handle.read())
+        assert stat.S_IMODE(os.stat(key_path).st_mode) == 0o600
+    private_key = keys[0]
+    assert "PRIVATE KEY" in private_key and keys[1] == private_key
+    assert os.listdir(staging_parent) == []
     # Every base64 line of the key body: a partial or re-wrapped leak still shows one.
     key_lines = [line for line in private_key.splitlines() if line and not line.startswith("-----")]
     needles = {"access key secret": _forms(STS_SECRET), "STS token": _forms(STS_TOKEN), "private key": key_lines}
@@ -162,7 +174,7 @@ def test_role_at_vvvv_leaks_no_secret(emu, ansible):
     for path in _files(outputs, os.path.join(ansible.workdir, "ansible-local"),
                        os.path.join(ansible.workdir, "ansible-remote"), os.path.join(ansible.workdir, "ansible-home"),
                        ansible.home):
-        if os.path.samefile(path, key_path):
+        if any(os.path.samefile(path, key_path) for key_path in key_paths):
             continue
         with open(path, "rb") as handle:
             sources[path] = handle.read().decode("utf-8", "replace")
