@@ -421,9 +421,9 @@ class CasInstancesClient:
 
     def withdraw(self, instance_id, timeout, client_token=None):
         """Withdraw the pending application and wait, at most ``timeout`` seconds, until the
-        instance leaves ``pending``; returns ``"withdrawn"``, ``"nothing"`` (nothing was pending),
-        ``"pending"`` (asked, but still pending at the bound) or ``"refused"`` (still refused at
-        the bound while pending).
+        instance leaves ``pending``; returns ``"withdrawn"``, ``"nothing"`` (nothing was pending)
+        or ``"pending"`` (asked, but still pending at the bound). A refusal that lasts to the
+        bound while the instance stays pending is raised.
 
         The service refuses the cancel for seconds after ApplyCertificate and while a
         withdrawal is under way; both look alike, so the cancel is asked again between reads.
@@ -432,6 +432,7 @@ class CasInstancesClient:
         started = self._clock()
         wait = 1.0
         asked = False
+        refusal = None
         while True:
             if not asked:
                 try:
@@ -441,12 +442,15 @@ class CasInstancesClient:
                 except AlibabaCloudError as error:
                     if error.code != STATUS_NOT_SUPPORTED:
                         raise
+                    refusal = error
             else:
                 detail = self.detail(instance_id)
                 if detail is None or detail.get("Status") != "pending":
                     return "withdrawn"
             if self._clock() - started + wait > timeout:
-                return "pending" if asked else "refused"
+                if not asked:
+                    raise refusal
+                return "pending"
             self._sleep(wait)
             wait = min(wait * 2, 5.0)
 

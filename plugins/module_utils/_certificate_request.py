@@ -821,11 +821,6 @@ def withdraw_instances(instances, wanted, check_mode=False):
         if outcome == "nothing":
             after.append(view)
             continue
-        if outcome == "refused":
-            raise ConfigurationError(
-                "CAS kept refusing to withdraw the application on instance %s for %d seconds"
-                " (OperationDenied.StatusNotSupport) while it stayed pending. Run the task again later." % (
-                    instance_id, WITHDRAWAL_WAIT_SECONDS), "state")
         current = instances.instance(instance_id) or view
         if outcome == "pending":
             warnings.append(

@@ -24,6 +24,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import
     normalize_instance,
     validation_from_item,
 )
+from ansible_collections.alicloud.cas.plugins.module_utils._cas import OrderOutcomeUnknownError
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, NetworkError
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import CAS_VERSION, RetryPolicy, RpcClient
@@ -538,3 +539,64 @@ def test_a_lost_create_contact_under_a_lagging_list_is_never_created_twice(v2, l
     creates = [c for c in v2.control.calls() if c["action"] == "CreateContact"]
     assert len(creates) == 1 and (contact_id is not None) is adopted
     assert len(v2.control.state()["contacts"]) == 1
+
+
+# --- request side: withdrawal with a bound (helper P) ----------------------------------------------
+
+def test_withdraw_asks_again_while_refused_then_waits_for_the_instance_to_leave_pending(fake):
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+    fake.instances["cas-cn-2"]["Status"] = "pending"
+    fake.errors["CancelPendingCertificate"] = [refusal(), refusal()]
+    client = CasInstancesClient(fake, sleep=sleep, clock=lambda: now[0])
+    reads = iter(["pending", "pending", "pending", "normal"])
+    original = fake._GetInstanceDetail
+
+    def detail(params):
+        answer = dict(original(params))
+        answer["Status"] = next(reads, "normal")
+        return answer
+    fake._GetInstanceDetail = detail
+    assert client.withdraw("cas-cn-2", timeout=60) == "withdrawn"
+    assert [a for a, _p in fake.calls].count("CancelPendingCertificate") == 3
+
+
+def test_withdraw_raises_a_refusal_that_lasts_to_the_bound_and_reports_a_late_one(fake):
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+    fake.instances["cas-cn-2"]["Status"] = "pending"
+    fake.errors["CancelPendingCertificate"] = [refusal() for _attempt in range(20)]
+    client = CasInstancesClient(fake, sleep=sleep, clock=lambda: now[0])
+    with pytest.raises(AlibabaCloudError) as caught:
+        client.withdraw("cas-cn-2", timeout=10)
+    assert caught.value.code == "OperationDenied.StatusNotSupport" and now[0] <= 10
+    fake.errors.clear()
+    assert client.withdraw("cas-cn-2", timeout=10) == "pending"  # asked; the instance never left pending here
+
+
+def test_apply_adopts_a_lost_answer_only_for_the_names_applied_for(fake):
+    fake.instances["cas-cn-2"]["Domain"] = "shop.example.com"
+
+    def lost(params):
+        raise NetworkError("reset", code="ConnectionError")
+    fake._ApplyCertificate = lost
+
+    class Rpc:
+        retry_policy = fake.retry_policy
+
+        def call(self, action, params=None, reconcile=None):
+            try:
+                return fake.call(action, params)
+            except NetworkError:
+                found = reconcile() if reconcile else None
+                if found is None:
+                    raise
+                return found
+    client = CasInstancesClient(Rpc())
+    assert client.apply("cas-cn-2", domains=["shop.example.com"]) == {"adopted": True}
+    with pytest.raises(OrderOutcomeUnknownError, match="may have been submitted"):
+        client.apply("cas-cn-2", domains=["www.example.com"])
