@@ -4,6 +4,11 @@
 # it took. Run it again to see the second run call nothing.
 #
 #   scripts/demo.sh            (or: make demo)
+#   DEMO_ACCOUNT=v2 scripts/demo.sh   (or: make demo DEMO_ACCOUNT=v2)
+#
+# DEMO_ACCOUNT=v2 runs on an account of CAS V2.0 (no V1.0 quota, four unused subscription
+# instances, as every account since 2026-02-14): the certificate is applied for on a free TEST
+# instance with the modules run ad hoc, one command per step, instead of through the role.
 #
 # Everything it writes goes under .cache/demo/ (gitignored). It leaves nothing running:
 # the emulator is stopped on exit, also on failure or Ctrl-C.
@@ -11,6 +16,14 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+
+DEMO_ACCOUNT="${DEMO_ACCOUNT:-v1}"
+case "$DEMO_ACCOUNT" in
+    v1) SEED=demo; SEED_TEXT="demo account, zone example.com, 20 free certificates" ;;
+    v2) SEED=v2; SEED_TEXT="V2.0 account: zone example.com, no V1.0 quota, 2 test and 2 paid instances" ;;
+    *) echo "DEMO_ACCOUNT must be v1 (default: V1.0 quota, through the role) or v2 (V2.0 instances), got $DEMO_ACCOUNT" >&2
+       exit 2 ;;
+esac
 
 VENV="$(realpath -m "${VENV:-.venv}")"
 WORK="$ROOT/.cache/demo"
@@ -49,8 +62,8 @@ export ANSIBLE_COLLECTIONS_PATH="$ROOT/.cache/collections"
 export ANSIBLE_LOCAL_TEMP="$WORK/ansible/tmp" ANSIBLE_HOME="$WORK/ansible"
 export ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_NOCOLOR="${ANSIBLE_NOCOLOR:-0}"
 
-say "Starting the CAS/Alidns emulator on 127.0.0.1 (demo account, zone example.com, 20 free certificates)"
-"$PY" -m tests.emulator --seed demo --state-dir "$WORK/emulator" \
+say "Starting the CAS/Alidns emulator on 127.0.0.1 ($SEED_TEXT)"
+"$PY" -m tests.emulator --seed "$SEED" --state-dir "$WORK/emulator" \
     > "$WORK/emulator/stdout.log" 2> "$WORK/emulator/stderr.log" &
 EMULATOR_PID=$!
 for _ in $(seq 1 300); do
@@ -79,8 +92,64 @@ run_play() {
         -e "demo_endpoint=$ENDPOINT" -e "demo_ca_path=$CA_PATH"
 }
 
-say "Running docs/examples/demo.yml: the alicloud.cas.dv_certificate role for www.example.com"
-run_play
+# One ad hoc module run; its result (JSON) goes to $WORK/results/$1.json, a line on the terminal.
+adhoc() {
+    local name="$1" module="$2" args="$3"
+    mkdir -p "$WORK/results"
+    # -o prints "localhost | STATE => <result as JSON>" on one line.
+    ANSIBLE_NOCOLOR=1 ansible localhost -o -m "$module" -a "$args" -e "ansible_python_interpreter=$PY" \
+        2> "$WORK/results/$name.stderr" | sed -n 's/^localhost | [A-Z!]* => //p' > "$WORK/results/$name.json" || true
+    "$PY" - "$WORK/results/$name.json" "$name" <<'PYEOF'
+import json, sys
+path, name = sys.argv[1:3]
+try:
+    result = json.load(open(path))
+except ValueError:
+    sys.exit("%s: no result, see %s" % (name, path.replace(".json", ".stderr")))
+state = "FAILED" if result.get("failed") else ("changed" if result.get("changed") else "ok")
+detail = {k: result[k] for k in ("source", "instance_id", "phase", "record", "not_after") if result.get(k)}
+print("  %-28s %-8s %s" % (name, state, " ".join("%s=%s" % item for item in detail.items())))
+if result.get("failed"):
+    sys.exit("  %s" % result.get("msg"))
+PYEOF
+}
+
+# The V2.0 steps, each an ad hoc module: apply on a TEST instance, publish each validation
+# record, then wait and save the files (the key goes from the API answer to its file only).
+issue_on_instance() {
+    local common="cas_endpoint=$ENDPOINT ca_path=$CA_PATH"
+    adhoc request alicloud.cas.certificate_request \
+        "domain=www.example.com source=instance instance_type=TEST username='Jane Doe' email=jane@example.com phone=13800000000 $common"
+    local index=0 record value records=()
+    while read -r record value; do
+        index=$((index + 1))
+        records+=("$record $value")
+        adhoc "dns_record_$index" alicloud.cas.dns_record \
+            "record=$record type=TXT values=$value on_existing=keep dns_endpoint=$ENDPOINT ca_path=$CA_PATH"
+    done < <("$PY" -c '
+import json, sys
+result = json.load(open(sys.argv[1]))
+for item in result.get("validations") or []:
+    print(item["fqdn"], item["value"])' "$WORK/results/request.json")
+    local dir="$DEMO_CERT_DIR/www.example.com"
+    mkdir -p "$dir"
+    adhoc request_info alicloud.cas.certificate_request_info \
+        "instance_id=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instance_id"])' "$WORK/results/request.json") wait=true wait_timeout=120 poll_interval=1 cert_dest=$dir/cert.pem chain_dest=$dir/chain.pem fullchain_dest=$dir/fullchain.pem privatekey_dest=$dir/privkey.pem $common"
+    index=0
+    for record in "${records[@]}"; do
+        index=$((index + 1))
+        adhoc "dns_record_${index}_absent" alicloud.cas.dns_record \
+            "record=${record%% *} type=TXT values=${record#* } state=absent dns_endpoint=$ENDPOINT ca_path=$CA_PATH"
+    done
+}
+
+if [[ "$DEMO_ACCOUNT" == v2 ]]; then
+    say "Issuing for www.example.com on a V2.0 test instance, with the modules run ad hoc"
+    issue_on_instance
+else
+    say "Running docs/examples/demo.yml: the alicloud.cas.dv_certificate role for www.example.com"
+    run_play
+fi
 
 say "What was issued"
 "$PY" - "$DEMO_CERT_DIR/www.example.com" "$CONTROL_URL" "$CA_PATH" <<'PYEOF'
@@ -119,6 +188,15 @@ PURPOSE = {
     "DescribeDomainRecords": "read the record set",
     "AddDomainRecord": "publish the validation TXT record",
     "DeleteDomainRecord": "remove the validation record again",
+    "DescribeSubDomainRecords": "read the validation record set",
+    "GetMainDomainName": "find the zone of the validation record",
+    "ListInstances": "look for an instance that holds or fits the domain",
+    "GetInstanceDetail": "read the instance: application, validation records, certificate",
+    "ListContact": "look for the applicant among the account's contacts",
+    "CreateContact": "add the applicant as a contact (once per account)",
+    "UpdateInstance": "fill in the application on the instance",
+    "ApplyCertificate": "submit the application (spends the instance)",
+    "GetUserCertificateDetail": "download the issued certificate and its key",
 }
 print("\nAPI calls it took: %d" % len(calls))
 for index, call in enumerate(calls, start=1):
@@ -130,14 +208,21 @@ with urllib.request.urlopen(urllib.request.Request(control_url + "/calls/clear",
     pass
 PYEOF
 
-say "Running the same play again: the certificate is still good, so nothing is called or changed"
-run_play | tail -n 4
+if [[ "$DEMO_ACCOUNT" == v2 ]]; then
+    say "Running the same steps again: the application is reused and the files stay as they are"
+    issue_on_instance
+else
+    say "Running the same play again: the certificate is still good, so nothing is called or changed"
+    run_play | tail -n 4
+fi
 "$PY" - "$CONTROL_URL" "$CA_PATH" <<'PYEOF'
 import json, ssl, sys, urllib.request
 control_url, ca_path = sys.argv[1:3]
 context = ssl.create_default_context(cafile=ca_path)
 with urllib.request.urlopen(control_url + "/calls", context=context) as answer:
-    print("API calls on the second run: %d" % len(json.load(answer)["calls"]))
+    calls = json.load(answer)["calls"]
+writes = [c["action"] for c in calls if not c["action"].startswith(("List", "Get", "Describe"))]
+print("API calls on the second run: %d (writes: %s)" % (len(calls), ", ".join(writes) or "none"))
 PYEOF
 
 stop_emulator
