@@ -636,3 +636,69 @@ def test_instance_info_bad_options_fail_before_any_call(params, option):
     with pytest.raises(ConfigurationError) as caught:
         instance_info(params, refuse_connection)
     assert caught.value.option == option
+
+
+# --- against the emulator over HTTPS (so the fakes above are not the only witness) ------------------
+@pytest.fixture(scope="module")
+def emu():
+    from tests.emulator import running_emulator
+
+    yield from running_emulator(seed="v2")
+
+
+def emulator_cas(emu):
+    from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
+    from ansible_collections.alicloud.cas.plugins.module_utils._transport import CAS_VERSION, RetryPolicy, RpcClient
+
+    credentials = Credentials("LTAI5tEmulatorDemoKey01", "EmulatorDemoSecret0123456789abc")
+    rpc = RpcClient(emu.base_url, CAS_VERSION, credentials, verify=emu.ca_path,
+                    retry_policy=RetryPolicy(base_delay=0.01))
+    return CasClient(rpc)
+
+
+def apply_on_test_instance(emu, cas, domain):
+    from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import CasInstancesClient
+
+    instances = CasInstancesClient(cas.rpc)
+    instance_id = [i for i in instances.list_instances(status="inactive", instance_type="TEST")][0]["instance_id"]
+    contact = instances.find_contact("Ops", "13800000078") or instances.create_contact("Ops", "13800000078")
+    instances.update(instance_id, domains=[domain], contact_ids=[contact])
+    instances.apply(instance_id)
+    return instance_id
+
+
+def publish(emu, validations):
+    for item in validations:
+        rr = item["fqdn"][: -len(item["zone"]) - 1]
+        emu.control.add_record("1234567890123456", item["zone"], rr, item["record_type"], item["value"])
+
+
+@pytest.mark.parametrize("unit", ["ms", "s"])
+def test_instance_flow_and_batch_against_the_emulator(emu, tmp_path, unit):
+    emu.control.reset("v2")
+    emu.control.settings(instance_validation_delay=0, instance_time_unit=unit)
+    cas = emulator_cas(emu)
+    www = apply_on_test_instance(emu, cas, "www.example.com")
+    slow = apply_on_test_instance(emu, cas, "slow.example.com")
+
+    def run(writer=None, **overrides):
+        return request_info(info_options(**overrides), lambda: cas, sleep=lambda seconds: None, writer=writer,
+                            hide_secret=hidden.append)
+
+    hidden = []
+    pending = run(domain="www.example.com")
+    assert (pending["instance_id"], pending["phase"]) == (www, "validating")
+    publish(emu, pending["validations"])
+    writer = FakeWriter()
+    with pytest.raises(BatchError) as caught:
+        run(writer, wait=True, wait_timeout=1, poll_interval=0.2, certificates=[
+            batch_item("www", tmp_path, instance_id=www), batch_item("slow", tmp_path, instance_id=slow)])
+    www_item, slow_item = caught.value.to_result()["certificates"]
+    assert www_item["phase"] == "issued" and not www_item["failed"] and slow_item["failed"]
+    state = {i["instance_id"]: i for i in emu.control.state()["instances"]}
+    assert www_item["cert_id"] == str(state[www]["certificate_id"])
+    key = writer.files[str(tmp_path / "www.key")].decode()
+    assert "PRIVATE KEY" in key and hidden == [key] and key not in repr(caught.value.to_result())
+    issued = run(instance_id=www)
+    assert issued["not_after"] == issued["instance"]["certificate_not_after"]
+    assert issued["fullchain"] == writer.files[str(tmp_path / "www.pem")].decode()
