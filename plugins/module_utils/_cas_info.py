@@ -422,7 +422,7 @@ def request_info(params, cas_factory, clock=time.monotonic, sleep=time.sleep, wr
         if not entry.error:
             try:
                 files, changed, _diff = _save(entry, wanted, writer, check_mode)
-            except (OSError, AlicloudCasError) as error:
+            except AlicloudCasError as error:
                 entry.error = "Writing the files failed: %s" % error
         results.append(_batch_item(entry, files, changed))
         entry.private_key = None

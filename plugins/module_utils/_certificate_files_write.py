@@ -18,7 +18,7 @@ import errno
 import os
 import tempfile
 
-from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlicloudCasError, ConfigurationError
 
 # The files a certificate is saved as, in the order they are written, with their options.
 FILE_OPTIONS = (
@@ -29,6 +29,10 @@ FILE_OPTIONS = (
 )
 CERTIFICATE_MODE = "0644"
 PRIVATE_KEY_MODE = "0600"
+
+
+class FileWriteError(AlicloudCasError):
+    """A file could not be written; in batch mode only its certificate fails."""
 
 
 def destinations(params, where=""):
@@ -114,8 +118,9 @@ class AnsibleModuleFileWriter:
 
     def replace(self, path, data, secret):
         """Write a temporary file in the same directory (so the rename is atomic) and move it over ``path``."""
-        handle, temporary = tempfile.mkstemp(prefix=".alicloud-cas-", dir=os.path.dirname(path))  # mode 0600
+        temporary = None
         try:
+            handle, temporary = tempfile.mkstemp(prefix=".alicloud-cas-", dir=os.path.dirname(path))  # mode 0600
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
                 stream.flush()
@@ -124,8 +129,10 @@ class AnsibleModuleFileWriter:
                 self._move_secret(temporary, path)
             else:
                 self.module.atomic_move(temporary, path, unsafe_writes=self.module.params.get("unsafe_writes", False))
+        except Exception as error:  # atomic_move raises bare Exception; the path says which file
+            raise FileWriteError("Could not write %s: %s" % (path, error)) from error
         finally:
-            if os.path.exists(temporary):
+            if temporary and os.path.exists(temporary):
                 os.unlink(temporary)
 
     def _move_secret(self, temporary, path):

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient
@@ -487,6 +489,29 @@ def test_batch_api_errors_stay_with_their_item(tmp_path):
                                                      batch_item("www", tmp_path, instance_id=good)])
     api_item, www_item = caught.value.to_result()["certificates"]
     assert api_item["failed"] and "busy" in api_item["msg"] and not www_item["failed"]
+
+
+def test_batch_a_file_that_cannot_be_written_fails_only_its_item(tmp_path):
+    from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import FileWriteError
+
+    api = FakeAccountApi()
+    first = api.add_instance("www.example.com", certificate_status="issued")
+    second = api.add_instance("shop.example.com", certificate_status="issued")
+    writer = FakeWriter()
+    real_replace = writer.replace
+
+    def replace(path, data, secret):
+        if os.path.basename(path).startswith("www"):
+            raise FileWriteError("Could not write %s: disk full" % path)
+        real_replace(path, data, secret)
+
+    writer.replace = replace
+    with pytest.raises(BatchError) as caught:
+        poll(api, writer=writer, certificates=[batch_item("www", tmp_path, instance_id=first),
+                                               batch_item("shop", tmp_path, instance_id=second)])
+    www_item, shop_item = caught.value.to_result()["certificates"]
+    assert www_item["failed"] and "disk full" in www_item["msg"] and not shop_item["failed"]
+    assert sorted(writer.files) == [str(tmp_path / "shop.key"), str(tmp_path / "shop.pem")]
 
 
 @pytest.mark.parametrize("overrides, option", [

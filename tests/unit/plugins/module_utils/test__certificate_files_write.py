@@ -15,6 +15,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import (
     AnsibleModuleFileWriter,
+    FileWriteError,
     destinations,
     write_files,
 )
@@ -176,3 +177,26 @@ def test_certificate_files_get_the_task_mode(tmp_path, module, loose_umask):
     assert not changed and os.stat(path).st_ino == inode  # unchanged content: not rewritten
     files, changed, _diff = write_files({"cert": path}, CONTENTS, writer, modes={"cert": "0640"})
     assert changed and mode_of(path) == 0o640
+
+
+def test_a_file_that_cannot_be_written_is_a_typed_error(tmp_path, module):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    os.chmod(str(locked), 0o500)
+    try:
+        if os.access(str(locked), os.W_OK):
+            pytest.skip("running as a user that can write anywhere")
+        with pytest.raises(FileWriteError, match="Could not write .*locked/c.pem"):
+            AnsibleModuleFileWriter(module).replace(str(locked / "c.pem"), b"LEAF\n", secret=False)
+    finally:
+        os.chmod(str(locked), 0o700)
+
+
+def test_a_failed_move_is_a_typed_error_and_leaves_no_temporary_file(tmp_path, module):
+    def refuse(*args, **kwargs):
+        raise Exception("Could not replace")
+
+    module.atomic_move = refuse
+    with pytest.raises(FileWriteError, match="Could not write .*c.pem: Could not replace"):
+        AnsibleModuleFileWriter(module).replace(str(tmp_path / "c.pem"), b"LEAF\n", secret=False)
+    assert os.listdir(str(tmp_path)) == []
