@@ -20,13 +20,13 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     ConfigurationError,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy
-from ansible_collections.alicloud.cas.plugins.module_utils._validation import base_domain, normalize_domain
-
-try:
-    import idna
-    HAS_IDNA = True
-except ImportError:  # pragma: no cover - requests depends on idna
-    HAS_IDNA = False
+from ansible_collections.alicloud.cas.plugins.module_utils._paging import read_all_pages
+from ansible_collections.alicloud.cas.plugins.module_utils._validation import (
+    base_domain,
+    normalize_domain,
+    product_refusal,
+    unicode_name,
+)
 
 PAGE_SIZE = 50
 
@@ -273,11 +273,9 @@ def same_domain(order_domain, domain):
 def search_keywords(name):
     """The punycode name, then its Unicode spelling when it differs."""
     keywords = [name]
-    if HAS_IDNA and "xn--" in name:
-        try:
-            keywords.append(idna.decode(name))
-        except idna.IDNAError:
-            pass  # not decodable: the punycode search is all there is
+    spelled = unicode_name(name)  # None when not decodable: the punycode search is all there is
+    if spelled and spelled != name:
+        keywords.append(spelled)
     return keywords
 
 
@@ -293,19 +291,13 @@ class CasClient:
 
     def list_orders(self, keyword=None, status=None, order_type="CPACK"):
         """Every order matching the filters, all pages read."""
-        orders = []
-        page = 1
-        while True:
-            answer = self.rpc.call("ListUserCertificateOrder", {
+        return read_all_pages(
+            lambda page: self.rpc.call("ListUserCertificateOrder", {
                 "OrderType": order_type, "Status": status, "Keyword": keyword,
                 "CurrentPage": page, "ShowSize": PAGE_SIZE,
-            })
-            items = answer.get("CertificateOrderList") or []
-            orders.extend(items)
-            total = int(answer.get("TotalCount") or 0)
-            if not items or len(orders) >= total:
-                return orders
-            page += 1
+            }),
+            lambda answer: answer.get("CertificateOrderList") or [],
+            key=lambda item: item.get("OrderId"))
 
     def orders_for_domain(self, domain):
         """This account's orders for exactly ``domain``, newest first.
@@ -361,7 +353,7 @@ class CasClient:
             answer = self.rpc.call(action, params, reconcile=adopt_lost_order)
         except AlibabaCloudError as error:
             if not RetryPolicy.may_have_been_applied(error):
-                raise
+                raise product_refusal(error, domain, product_code) or error
             raise OrderOutcomeUnknownError(
                 "The answer to %s for %s was lost (%s), and the order list still showed no new order after"
                 " waiting for it. The order may have been created and its quota spent: do not submit it by"

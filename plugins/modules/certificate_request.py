@@ -125,8 +125,9 @@ options:
     default: present
   product_code:
     description:
-      - The certificate plan to spend quota from. Wildcard plans contain C(-w-) and need a wildcard O(domain);
-        the others need a single domain.
+      - The certificate plan to spend quota from. A wildcard O(domain) needs a wildcard plan and a single domain a
+        single-domain plan; a mismatch is refused before any call. V(symantec-dv-1-starter) is left to CAS, since
+        its code and the API's description of it disagree on its kind; CAS's refusal names O(product_code).
       - When omitted, the service's default plan (a single-domain one) is used for a new order, and an existing
         order for the domain matches whatever its plan. A wildcard O(domain) then needs O(product_code) as soon as a
         new order must be submitted.

@@ -212,3 +212,18 @@ def test_csr_with_an_ed25519_key_is_refused():
            .sign(key, None).public_bytes(serialization.Encoding.PEM))
     with pytest.raises(ConfigurationError, match="must use an RSA"):
         v.check_csr(pem, "www.example.com")
+
+
+def test_idna_is_imported_in_one_place():
+    # One import guard per optional library: idna here, cryptography in _x509, requests in _transport.
+    import os
+    import re
+
+    utils = os.path.join(os.path.dirname(os.path.abspath(v.__file__)))
+    importers = []
+    for name in sorted(os.listdir(utils)):
+        if name.endswith(".py"):
+            with open(os.path.join(utils, name), encoding="utf-8") as handle:
+                if re.search(r"^\s*import idna\b", handle.read(), re.M):
+                    importers.append(name)
+    assert importers == ["_validation.py"]
