@@ -119,6 +119,7 @@ def check_options(params):
     product_code = params.get("product_code")
     if product_code is not None:
         check_product_code(domain, product_code)
+    flow = _check_source(params, names, product_code, params.get("csr"))
     validate_type = params.get("validate_type") or "DNS"
     for name in names:
         check_validate_type(name, validate_type)
@@ -157,7 +158,7 @@ def check_options(params):
         "force": bool(params.get("force")),
         "renew_before_days": renew_before_days,
     }
-    wanted.update(_check_source(params, names, product_code, csr))
+    wanted.update(flow)
     return wanted
 
 

@@ -22,7 +22,7 @@ from tests.unit.reliability._support import DEMO_KEY, DEMO_SECRET, crash_markers
 
 pytestmark = pytest.mark.slow
 
-WRITE_ACTIONS = re.compile(r"^(Create|Delete|Add|Update|Cancel)")
+WRITE_ACTIONS = re.compile(r"^(Create|Delete|Add|Update|Cancel|Apply)")
 CONTACT = {"username": "Jane Doe", "email": "jane@example.com", "phone": "+86 138 0000 0000"}
 
 
@@ -74,6 +74,23 @@ def module_cases(emu, connection):
         "request negative renew_before_days": ("certificate_request", dict(request, renew_before_days=-1),
                                                "renew_before_days"),
         "request tag without key": ("certificate_request", dict(request, tags={" ": "x"}), "tags"),
+        # certificate_request, both flows: source, instances, names, key algorithm
+        "request two names in V1.0": ("certificate_request", dict(
+            request, domain=None, domains=["www.example.com", "api.example.com"], source="package"), "domains"),
+        "request domain and domains": ("certificate_request", dict(request, domains=["api.example.com"]), "domains"),
+        "request domains with a scheme": ("certificate_request", dict(
+            request, domain=None, domains=["www.example.com", "https://api.example.com"]), "domains"),
+        "request instance_id with package": ("certificate_request", dict(
+            request, instance_id="cas-cn-emu000000001", source="package"), "instance_id"),
+        "request product_code on an instance": ("certificate_request", dict(
+            request, source="instance", product_code="digicert-free-1-free"), "product_code"),
+        "request key_algorithm with a CSR": ("certificate_request", dict(
+            request, csr=_csr("www.example.com", 2048), key_algorithm="ECC_256"), "key_algorithm"),
+        "request unknown source": ("certificate_request", dict(request, source="cloud"), "source"),
+        "request unknown instance_type": ("certificate_request", dict(request, instance_type="FREE"), "instance_type"),
+        "request unknown key_algorithm": ("certificate_request", dict(request, key_algorithm="SM2"), "key_algorithm"),
+        "request unknown instance_id": ("certificate_request", dict(request, instance_id="cas-cn-nope"),
+                                        "instance_id"),
         # connection options: credentials, endpoint, TLS, timeout
         "missing credentials": ("certificate_request", dict(no_creds, domain="www.example.com", **CONTACT),
                                 "access_key_id"),
