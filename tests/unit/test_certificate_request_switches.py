@@ -395,3 +395,12 @@ def test_auto_on_a_v1_account_still_spends_v1_quota(emu):
     result = request(emu)
     assert (result["source"], result["instance_id"], result["phase"]) == ("package", None, "validating")
     assert result["validations"] == [result["validation"]]
+
+
+def test_v2_update_protection_is_waited_out_on_the_named_instance(v2):
+    protected = v2.control.add_instance("1234567890123456", "TEST", update_protection=2)
+    clock = PausedClock()
+    result = v2_request(v2, clock=clock, instance_id=protected["instance_id"])
+    assert (result["changed"], result["instance_id"]) == (True, protected["instance_id"])
+    updates = [c["error_code"] for c in v2.control.calls() if c["action"] == "UpdateInstance"]
+    assert updates == ["InvalidStatus.UpdateProtection"] * 2 + [None] and len(clock.sleeps) >= 2
