@@ -6,9 +6,10 @@ import json
 import re
 import time
 
-from .cas import ORDER_TYPES
+from .ca import generate_rsa_key
+from .cas import DEFAULT_PRODUCT_CODE, ORDER_TYPES
 from .errors import ApiError
-from .state import AccessKey, Quota, Settings
+from .state import AccessKey, Order, Quota, Settings, now_ms
 
 PREFIX = "/__emulator__/"
 _ORDER_PATH = re.compile(r"^orders/(\d+)/(expire|state)$")
@@ -83,6 +84,7 @@ class ControlApi:
             ("POST", "webroots"): self.add_webroot, ("POST", "settings"): self.update_settings,
             ("POST", "faults"): self.set_faults, ("POST", "faults/clear"): self.clear_faults,
             ("POST", "calls/clear"): self.clear_calls, ("POST", "instances"): self.add_instance,
+            ("POST", "orders/bulk"): self.add_orders,
         }
 
     def handle(self, method: str, path: str, raw_body: bytes) -> tuple[int, dict]:
@@ -282,6 +284,39 @@ class ControlApi:
             return {"ok": True, "instance": self.core.instances.control_view(instance)}
 
     # --- orders -------------------------------------------------------------------------------
+    def add_orders(self, body: dict) -> dict:
+        """History for an account: ``count`` orders of one ``type``, no quota spent.
+
+        Issued ones share one key, because a thousand RSA keys would take minutes to make.
+        """
+        account_id, count = _need(body, "account_id", "count")
+        count, type_ = int(count), body.get("type", "certificate")
+        domain_format = str(body.get("domain_format", "seeded{index}.example.org"))
+        if not 1 <= count <= 10000:
+            raise ControlError(400, "count must be from 1 to 10000")
+        if type_ not in ORDER_TYPES:
+            raise ControlError(400, f"type must be one of {', '.join(ORDER_TYPES)}")
+        if "{index}" not in domain_format:
+            raise ControlError(400, "domain_format must contain {index}")
+        key = generate_rsa_key()
+        with self.state.lock:
+            self.state.add_account(str(account_id))
+            created = []
+            for index in range(count):
+                order = Order(
+                    order_id=next(self.state.order_ids), account_id=str(account_id),
+                    domain=domain_format.format(index=index).lower(), product_code=DEFAULT_PRODUCT_CODE,
+                    validate_type="DNS", email="seeded@example.org", phone="13800000000", username="Seeded",
+                    tags=[], instance_id=f"cas-ivseed-{index:06d}", aliyun_order_id=next(self.state.aliyun_order_ids),
+                    buy_ms=now_ms(), record_value=f"seeded-{index}", private_key=key, public_key=key.public_key())
+                self.state.orders[order.order_id] = order
+                if type_ == "certificate":
+                    self.core.cas.issue(order)
+                else:
+                    order.type = type_
+                created.append(order.order_id)
+            return {"ok": True, "count": len(created), "order_ids": created}
+
     def _order(self, order_id: int):
         order = self.state.orders.get(order_id)
         if order is None:
