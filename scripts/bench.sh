@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks of alicloud.cas against the local emulator (`make bench`).
 #
-#   scripts/bench.sh [--only client,economy,fleet,fleet-api,polling] [--hosts N] [--forks N] [--qps N]
+#   scripts/bench.sh [--only client,economy,fleet,fleet-api,polling,emulator,pool,estate,listing]
+#                    [--hosts N] [--forks N] [--qps N]
 #
 # Uses the test venv (VENV, default .venv) made by scripts/venv.sh, which pins the test
 # dependencies including the official SDK alibabacloud_cas20200407 (a benchmark and test
 # dependency only, never one of the collection). Prints a Markdown report and keeps a copy
 # in .cache/bench/report.md. Figures, not assertions. Only loopback traffic.
-# The whole run takes about 10-30 minutes on 2 cores, most of it the 100-host fleet.
+# The whole run takes about 10-30 minutes on 2 cores, most of it the 100-host fleet and the
+# estates of issue 13 (pool, estate, listing: tests/bench/role_scale.py).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

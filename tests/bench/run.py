@@ -1,6 +1,7 @@
 """Run every benchmark and print one Markdown report (what `make bench` shows).
 
-    python -m tests.bench.run [--only client,economy,fleet,fleet-api,polling,emulator] [--hosts N] [--output FILE]
+    python -m tests.bench.run [--only client,economy,fleet,fleet-api,polling,emulator,pool,estate,listing]
+                              [--hosts N] [--output FILE]
 
 Figures, not assertions: the exit status is non-zero only when a benchmark could not run.
 """
@@ -14,7 +15,7 @@ import time
 
 from tests.bench import _common
 
-ALL = ("client", "economy", "fleet", "fleet-api", "polling", "emulator")
+ALL = ("client", "economy", "fleet", "fleet-api", "polling", "emulator", "pool", "estate", "listing")
 
 
 def machine():
@@ -95,6 +96,18 @@ def main(argv=None):
     if "emulator" in wanted:
         from tests.bench import emulator_speed
         section("5. Emulator time per call, V2 and V3 signing", lambda: emulator_speed.table(emulator_speed.run()))
+    if {"pool", "estate", "listing"} & set(wanted):
+        from tests.bench import role_scale
+    if "pool" in wanted:
+        section("6a. Role at scale: a pool of 4 hosts sharing one domain", lambda: role_scale.table(
+            {"pool": role_scale.pool()}))
+    if "estate" in wanted:
+        section("6b. Role at scale: estates, issue_delay 60 s, %d calls/s" % args.qps, lambda: role_scale.table(
+            {"estate_one_host": role_scale.estate_one_host(qps=args.qps),
+             "estate_shared": role_scale.estate_shared(qps=args.qps, forks=args.forks)}))
+    if "listing" in wanted:
+        section("6c. Role at scale: listing costs with 1,000 earlier orders", lambda: role_scale.table(
+            {"listing": role_scale.listing()}))
 
     text = "\n".join(report)
     print(text)
