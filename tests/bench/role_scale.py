@@ -17,6 +17,8 @@ import collections
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import time
 
@@ -49,13 +51,28 @@ def _failures(done):
     return [line[:300] for line in done.stdout.splitlines() if line.startswith("fatal:")][:5]
 
 
+def _run_bounded(workdir, play, inventory, forks, timeout, env_extra):
+    """ansible-playbook in its own process group, all of it stopped at ``timeout`` s (its
+    workers too, which a plain subprocess timeout would leave running); rc None then."""
+    cmd = [_common.venv_bin("ansible-playbook"), "-i", inventory, play, "--forks", str(forks)]
+    process = subprocess.Popen(cmd, cwd=workdir, env=_common.ansible_env(workdir, **env_extra), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        stdout, _ = process.communicate(timeout=timeout)
+        return subprocess.CompletedProcess(cmd, process.returncode, stdout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        stdout, _ = process.communicate()
+        return subprocess.CompletedProcess(cmd, None, stdout)
+
+
 def _run_fleet(emu, workdir, host_domains, forks, timeout):
     inventory = _fleet_inventory(workdir, emu, host_domains)
     play = _common.write_role_play(workdir, hosts="fleet")
     clock = _task_clock.env(workdir)
     emu.control.clear_calls()
     started = time.monotonic()
-    done = _common.run_playbook(workdir, play, inventory, forks=forks, timeout=timeout, env_extra=clock)
+    done = _run_bounded(workdir, play, inventory, forks, timeout, clock)
     wall = time.monotonic() - started
     calls = emu.control.calls()
     slowest = _task_clock.durations(workdir, time.time())[:6]
@@ -74,7 +91,8 @@ def _run_fleet(emu, workdir, host_domains, forks, timeout):
         "wanted_file_sets": sum(len(ds) for ds in host_domains.values()),
         "calls": len(calls), "throttled": sum(1 for c in calls if c["fault"] == "throttle"),
         "actions": collections.Counter(c["action"] for c in calls),
-        "failures": _failures(done) if done.returncode else [],
+        "failures": _failures(done) if done.returncode else [], "timed_out": done.returncode is None,
+        "timeout_s": timeout,
         "slowest": slowest, "tasks": tasks,
     }
 
@@ -113,8 +131,11 @@ def estate(host_domains, forks=10, qps=20, issue_delay=60, timeout=1500):
     return result
 
 
-def estate_one_host(domains=100, **kwargs):
-    return estate({"estate": ["d%03d.example.com" % index for index in range(domains)]}, forks=1, **kwargs)
+def estate_one_host(domains=100, timeout=2400, **kwargs):
+    """One host, so forks 1: its loops run item after item whatever the forks. On 2 shared
+    cores 100 domains did not finish within 1,500 s, hence the longer bound."""
+    names = ["d%03d.example.com" % index for index in range(domains)]
+    return estate({"estate": names}, forks=1, timeout=timeout, **kwargs)
 
 
 def estate_shared(hosts=100, domains=10, forks=10, **kwargs):
@@ -177,12 +198,14 @@ def _fleet_lines(title, result, estate_goal):
              "| certificates issued / sets of files on the hosts | %d / %d of %d | 1 set per host and domain |" % (
                  result["issued"], result["file_sets"], result["wanted_file_sets"]),
              "| API calls (answered Throttling.User) | %d (%d) | |" % (result["calls"], result["throttled"]),
-             "| wall time (s) | %.1f | |" % result["wall_s"]]
+             "| wall time (s) | %.1f%s | |" % (result["wall_s"], " (stopped at the bench's bound of %d s)" % (
+                 result["timeout_s"]) if result["timed_out"] else "")]
     if estate_goal:
         lines += ["| bound: issue_delay + calls / QPS (s) | %.0f + %d / %d = %.1f | |" % (
                       result["issue_delay"], result["calls"], result["qps"], result["bound_s"]),
                   "| wall time / bound | %.2f | <= 1.5: %s |" % (
-                      result["ratio"], "met" if result["ratio"] <= 1.5 else "MISSED")]
+                      result["ratio"], "MISSED (did not finish)" if result["timed_out"]
+                      else "met" if result["ratio"] <= 1.5 else "MISSED")]
     lines += ["", "calls by action: " + ", ".join("%s %d" % kv for kv in sorted(result["actions"].items())), "",
               "slowest tasks (s, from their start to the next task's):"]
     lines += ["- %s: %.0f" % (task, seconds) for task, seconds in result["slowest"]]
@@ -198,11 +221,13 @@ def table(results):
     if "pool" in results:
         lines += _fleet_lines("Pool: 4 hosts share one domain", results["pool"], False)
     if "estate_one_host" in results:
-        lines += _fleet_lines("Estate: 100 domains on one host, issue_delay 60 s, throttle",
-                              results["estate_one_host"], True)
+        one = results["estate_one_host"]
+        lines += _fleet_lines("Estate: %d domains on one host, issue_delay %d s, %d calls/s" % (
+            one["domains"], one["issue_delay"], one["qps"]), one, True)
     if "estate_shared" in results:
-        lines += _fleet_lines("Estate: 100 hosts sharing 10 domains, issue_delay 60 s, throttle",
-                              results["estate_shared"], True)
+        shared = results["estate_shared"]
+        lines += _fleet_lines("Estate: %d hosts sharing %d domains, issue_delay %d s, %d calls/s" % (
+            shared["hosts"], shared["domains"], shared["issue_delay"], shared["qps"]), shared, True)
     if "listing" in results:
         lines += ["", "**Listing costs against the orders an account holds**", "",
                   "| domain issued | earlier orders (their names) | orders in the account after | first issuance: calls"
