@@ -226,7 +226,7 @@ def main():
             status=dict(type="str", choices=list(INSTANCE_STATUSES)),
             instance_type=dict(type="str", choices=list(INSTANCE_TYPES)),
             domain=dict(type="str"),
-            keyword=dict(type="str"),
+            keyword=dict(type="str", no_log=False),
             certificate_status=dict(type="str", choices=list(CERTIFICATE_STATUSES)),
         ),
     )

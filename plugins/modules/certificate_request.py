@@ -201,7 +201,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Only read calls are made; the result predicts whether anything changes and shows in RV(request) what would be submitted, with RV(source) and, for V2.0, the RV(instance_id) that would be used.
+    details:
+      - Only read calls are made; the result predicts whether anything changes and shows in RV(request) what
+        would be submitted, with RV(source) and, for V2.0, the RV(instance_id) that would be used.
   diff_mode:
     support: full
     details: The order or instance before and after (with O(state=absent), the lists of orders and instances). No secrets are included.
@@ -369,7 +371,7 @@ validations:
 instance:
   description:
     - The V2.0 instance (C(GetInstanceDetail)), normalised, with dates in ISO 8601 UTC whether CAS sent seconds or
-      milliseconds. Before/after in RV(diff).
+      milliseconds. Before/after in the diff (diff mode).
   returned: when O(state=present) and RV(source=instance)
   type: dict
   sample:

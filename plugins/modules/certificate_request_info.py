@@ -132,8 +132,8 @@ options:
     description:
       - Path of a file to save the leaf certificate (PEM) in, once it is issued.
       - Files are written only when the certificate is issued, atomically (a temporary file in the same directory,
-        then a rename), and only when their content differs, so RV(changed) reports real changes. Their mode is
-        O(mode) (default V(0644)); O(owner), O(group) and the other file options apply too.
+        then a rename), and only when their content differs, so the task reports C(changed) only for real changes.
+        Their mode is O(mode) (default V(0644)); O(owner), O(group) and the other file options apply too.
       - The directory must exist. Nothing is written in check mode; the result says what would change.
     type: path
     version_added: 0.2.0
@@ -154,7 +154,7 @@ options:
       - The file is created mode O(privatekey_mode) (default V(0600)) and is never readable by others, not even for
         a moment while it is written.
       - A certificate requested with a CSR has no key in CAS; the file is then left alone and
-        RV(files.privatekey.missing) is V(true).
+        the C(privatekey) entry of RV(files) has C(missing=true).
     type: path
     version_added: 0.2.0
   privatekey_mode:
@@ -520,7 +520,7 @@ def main():
             chain_dest=dict(type="path"),
             fullchain_dest=dict(type="path"),
             privatekey_dest=dict(type="path"),
-            privatekey_mode=dict(type="raw"),
+            privatekey_mode=dict(type="raw", no_log=False),
             return_private_key=dict(type="bool", default=False),
         ),
         mutually_exclusive=[("order_id", "instance_id", "domain", "certificates")],

@@ -140,16 +140,16 @@ def table(results):
         ours["calls_ok"], total, sdk["calls_ok"], total))
     lines.append("")
     lines.append("Import-cost goals, ours/SDK in this run: %s. Of our import, `import requests` alone takes %.0f ms"
-                 " (%.2f of the SDK's)." % ("; ".join(verdicts), results["requests_import_ms"],
-                                             results["requests_import_ms"] / sdk["import_ms"]))
+                 " (%.2f of the SDK's)." % (
+                     "; ".join(verdicts), results["requests_import_ms"], results["requests_import_ms"] / sdk["import_ms"]))
     lines.append("")
     lines.append(
         "%d rounds per client, alternating, each a fresh process making %d warm-up calls (the first one opens"
         " the TLS connection) and N = %d timed DescribeCertificateState calls; latency figures pool the timed"
         " calls of all rounds, the first-call figure is the median over rounds. Import times are medians of %d"
         " fresh processes per client, each run alternating with one of the other client. Peak RSS is the"
-        " process's VmHWM; a bare interpreter peaks at %.1f MiB." % (results["rounds"], results["warmup"], results["calls"], results["import_runs"],
-                           results["bare_rss_mib"]))
+        " process's VmHWM; a bare interpreter peaks at %.1f MiB." % (
+            results["rounds"], results["warmup"], results["calls"], results["import_runs"], results["bare_rss_mib"]))
     return "\n".join(lines)
 
 

@@ -132,7 +132,7 @@ def mask_mobile(mobile: str) -> str:
 
 def mask_email(email: str) -> str:
     """``ops@example.com`` -> ``o**@example.com`` (the masking pattern for e-mail is a guess)."""
-    local, _, host = email.partition("@")
+    local, _at, host = email.partition("@")
     return local[:1] + "*" * max(len(local) - 1, 2) + "@" + host
 
 

@@ -171,7 +171,7 @@ def test_ttl_below_the_free_floor_is_left_to_alidns(floor):
 
 def test_other_invalid_parameters_are_not_blamed_on_the_ttl():
     fake = FakeAlidns()
-    fake.before["AddDomainRecord"] = lambda: (_ for _ in ()).throw(AlibabaCloudError(
+    fake.before["AddDomainRecord"] = lambda: (never for never in ()).throw(AlibabaCloudError(
         'The specified parameter "Line" is not valid.', code="InvalidParameter", action="AddDomainRecord"))
     with pytest.raises(AlibabaCloudError, match="Line"):
         AlidnsClient(fake).add("example.com", "www", "A", "192.0.2.1", 600, "nowhere")

@@ -685,7 +685,7 @@ def apply_on_test_instance(emu, cas, domain):
     from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import CasInstancesClient
 
     instances = CasInstancesClient(cas.rpc)
-    instance_id = [i for i in instances.list_instances(status="inactive", instance_type="TEST")][0]["instance_id"]
+    instance_id = list(instances.list_instances(status="inactive", instance_type="TEST"))[0]["instance_id"]
     contact = instances.find_contact("Ops", "13800000078") or instances.create_contact("Ops", "13800000078")
     instances.update(instance_id, domains=[domain], contact_ids=[contact])
     instances.apply(instance_id)

@@ -372,7 +372,7 @@ def publish(emu, validations):
 def test_issue_on_a_test_instance_end_to_end(v2, signature_version, unit):
     v2.control.settings(instance_time_unit=unit)
     cas = client(v2, signature_version)
-    (instance,) = [i for i in cas.list_instances(status="inactive", instance_type="TEST")][:1]
+    (instance,) = list(cas.list_instances(status="inactive", instance_type="TEST"))[:1]
     assert instance["phase"] == "inactive" and instance["instance_end_time"].endswith("Z")
     contact_id = cas.create_contact("Ops", "13800000078", "ops@example.com")
     assert cas.find_contact("Ops", "13800000078", "ops@example.com") == contact_id

@@ -655,7 +655,7 @@ def test_provider_renews_metadata_credentials_that_are_about_to_expire(metadata,
 
 def test_provider_does_not_read_credentials_far_from_expiry_again(metadata, home):
     provider = provider_for_role(metadata, home)  # the default answer expires in 2099
-    for _ in range(3):
+    for _read in range(3):
         assert provider.current().access_key_id == "STS.ecs-id"
     assert len(credential_reads(metadata)) == 1
 

@@ -515,8 +515,8 @@ def _emulated(emu, settings):
 
 
 def _writes(emu):
-    return [c["action"] for c in emu.control.calls() if c["action"] in ("AddDomainRecord", "UpdateDomainRecord",
-                                                                          "DeleteDomainRecord")]
+    writes = ("AddDomainRecord", "UpdateDomainRecord", "DeleteDomainRecord")
+    return [c["action"] for c in emu.control.calls() if c["action"] in writes]
 
 
 @pytest.mark.parametrize("settings", ALIDNS_SWITCHES, ids=lambda s: "%s=%s" % next(iter(s.items())))
@@ -538,12 +538,12 @@ def test_record_set_is_idempotent_through_the_emulator(emu, settings):
     assert reads.count("DescribeDomains") == -(-111 // min(100, cap))
     assert reads.count("DescribeDomainRecords") == -(-55 // cap)
 
-    shrunk = run(params(**dict(wanted, values=VALUES[:3])), client)
+    shrunk = run(params(**{**wanted, "values": VALUES[:3]}), client)
     assert shrunk["changed"] is True and [r["value"] for r in shrunk["records"]] == VALUES[:3]
     emu.control.clear_calls()
-    assert run(params(**dict(wanted, values=VALUES[:3])), client)["changed"] is False
-    assert run(params(**dict(wanted, values=None, state="absent")), client)["records"] == []
-    assert run(params(**dict(wanted, values=None, state="absent")), client)["changed"] is False
+    assert run(params(**{**wanted, "values": VALUES[:3]}), client)["changed"] is False
+    assert run(params(**{**wanted, "values": None, "state": "absent"}), client)["records"] == []
+    assert run(params(**{**wanted, "values": None, "state": "absent"}), client)["changed"] is False
 
 
 @pytest.mark.parametrize("floor", [600, 1])

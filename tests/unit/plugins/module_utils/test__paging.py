@@ -36,7 +36,10 @@ def test_reads_every_page_and_stops_at_the_total(count, page_size, pages):
 def test_an_item_pushed_to_the_next_page_by_a_write_is_kept_once():
     items = [{"id": i} for i in range(6)]
     served = {1: items[0:3], 2: items[2:5], 3: items[5:6]}  # item 2 moved down a page meanwhile
-    fetch = lambda page: {"TotalCount": 6, "Items": served.get(page, [])}  # noqa: E731
+
+    def fetch(page):
+        return {"TotalCount": 6, "Items": served.get(page, [])}
+
     assert [i["id"] for i in read_all_pages(fetch, lambda a: a["Items"], key=lambda i: i["id"])] == list(range(6))
 
 
