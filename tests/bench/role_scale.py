@@ -58,11 +58,11 @@ def _run_bounded(workdir, play, inventory, forks, timeout, env_extra):
     process = subprocess.Popen(cmd, cwd=workdir, env=_common.ansible_env(workdir, **env_extra), text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        stdout, _ = process.communicate(timeout=timeout)
+        stdout = process.communicate(timeout=timeout)[0]
         return subprocess.CompletedProcess(cmd, process.returncode, stdout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGTERM)
-        stdout, _ = process.communicate()
+        stdout = process.communicate()[0]
         return subprocess.CompletedProcess(cmd, None, stdout)
 
 
@@ -202,7 +202,7 @@ def _fleet_lines(title, result, estate_goal):
                  result["timeout_s"]) if result["timed_out"] else "")]
     if estate_goal:
         lines += ["| bound: issue_delay + calls / QPS (s) | %.0f + %d / %d = %.1f | |" % (
-                      result["issue_delay"], result["calls"], result["qps"], result["bound_s"]),
+                  result["issue_delay"], result["calls"], result["qps"], result["bound_s"]),
                   "| wall time / bound | %.2f | <= 1.5: %s |" % (
                       result["ratio"], "MISSED (did not finish)" if result["timed_out"]
                       else "met" if result["ratio"] <= 1.5 else "MISSED")]
