@@ -186,20 +186,25 @@ def validation_path(uri):
     return path
 
 
+def file_validation(host, uri, content):
+    """FILE validation instructions, in the shape both CAS flows return; the path is checked."""
+    path = validation_path(uri)
+    return {
+        "method": "FILE",
+        "domain": host,
+        "uri": path,
+        "content": content,
+        "url": "http://%s%s" % (host, path) if host else None,
+    }
+
+
 def validation_from_state(state, domain):
     """The validation instructions of a DescribeCertificateState answer, or None."""
     if state.get("Type") != "domain_verify":
         return None
     if validate_type_of(state) == "FILE":
         host = state.get("Domain") or (base_domain(domain) if domain else None)
-        uri = validation_path(state.get("Uri") or "")
-        return {
-            "method": "FILE",
-            "domain": host,
-            "uri": uri,
-            "content": state.get("Content"),
-            "url": "http://%s%s" % (host, uri) if host else None,
-        }
+        return file_validation(host, state.get("Uri") or "", state.get("Content"))
     record = state.get("RecordDomain") or ""
     return {
         "method": "DNS",

@@ -19,8 +19,10 @@ import uuid
 
 from ansible_collections.alicloud.cas.plugins.module_utils import _x509
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
+    FILE_VALIDATION_PREFIX,
     PHASE_MEANINGS,
     OrderOutcomeUnknownError,
+    file_validation,
     split_chain,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError
@@ -28,8 +30,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._paging import read_a
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy
 
 PAGE_SIZE = 50  # as Terraform's data source; the documented maximum is 100
-FILE_VALIDATION_DIR = "/.well-known/pki-validation/"
-FILE_VALIDATION_URI = FILE_VALIDATION_DIR + "fileauth.txt"
+FILE_VALIDATION_URI = FILE_VALIDATION_PREFIX + "fileauth.txt"
 # A value above this is in milliseconds: 10**11 s is in the year 5138, 10**11 ms in 1973.
 MILLISECONDS_THRESHOLD = 10 ** 11
 UPDATE_PROTECTION = "InvalidStatus.UpdateProtection"
@@ -82,14 +83,7 @@ def validation_from_item(item):
     key = item.get("ValidationKey") or ""
     if kind in ("HTTP", "FILE"):  # P1 says HTTP, Terraform's docs FILE: both are read
         host = domain[2:] if domain and domain.startswith("*.") else domain
-        uri = _validation_uri(key)
-        return {
-            "method": "FILE",
-            "domain": host,
-            "uri": uri,
-            "content": item.get("ValidationValue"),
-            "url": "http://%s%s" % (host, uri) if host else None,
-        }
+        return file_validation(host, _validation_uri(key), item.get("ValidationValue"))
     zone = (item.get("RootDomain") or "").lower().rstrip(".") or None
     return {
         "method": "DNS",
@@ -121,7 +115,7 @@ def _validation_uri(key):
     if key.startswith("/"):
         return key
     if key:
-        return FILE_VALIDATION_DIR + key
+        return FILE_VALIDATION_PREFIX + key
     return FILE_VALIDATION_URI
 
 

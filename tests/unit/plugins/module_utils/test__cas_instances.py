@@ -24,7 +24,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import
     normalize_instance,
     validation_from_item,
 )
-from ansible_collections.alicloud.cas.plugins.module_utils._cas import OrderOutcomeUnknownError
+from ansible_collections.alicloud.cas.plugins.module_utils._cas import OrderOutcomeUnknownError, UnsafeValidationPathError
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, NetworkError
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import CAS_VERSION, RetryPolicy, RpcClient
@@ -84,6 +84,18 @@ def test_file_validation_in_the_v1_shape(kind, key, uri):
             "ValidationKey": key, "ValidationValue": "content"}
     assert validation_from_item(item) == {"method": "FILE", "domain": "www.example.com", "uri": uri,
                                           "content": "content", "url": "http://www.example.com" + uri}
+
+
+@pytest.mark.parametrize("key", [
+    "/.well-known/pki-validation/../../etc/cron.d/job", "../../outside.txt", "/var/www/index.html",
+    "http://www.example.com/.well-known/pki-validation/sub/dir.txt",
+])
+def test_a_file_validation_path_outside_pki_validation_is_refused(key):
+    # The role writes this path under a web root: a V2.0 answer gets the same check as a V1.0 one.
+    item = {"Domain": "www.example.com", "RootDomain": "example.com", "ValidationType": "HTTP",
+            "ValidationKey": key, "ValidationValue": "content"}
+    with pytest.raises(UnsafeValidationPathError):
+        validation_from_item(item)
 
 
 RECORDS = [{"Domain": "www.example.com", "RootDomain": "example.com", "ValidationKey": "_dnsauth.www",
