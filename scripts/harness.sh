@@ -157,7 +157,7 @@ EOF
 # --- stages --------------------------------------------------------------------
 # stage_units VENV LABEL
 stage_units() {
-    local venv="$1" label="$2" start=$SECONDS rc=0 expects xml counts p f s
+    local venv="$1" label="$2" start=$SECONDS rc=0 expects xml p f s
     header "$label" "pytest tests/unit ($(describe "$venv"))"
     need_venv "$venv" || { record "$label" FAIL 0 1 0 0 "venv missing"; return 1; }
     expects="$(find tests/unit -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n1)"
@@ -286,8 +286,10 @@ stage_lint() {
 # INTEGRATION_TARGETS="a b" limits the run to those targets (for development).
 integration_targets() {
     local d name
+    local selected=()
     if [[ -n "${INTEGRATION_TARGETS:-}" ]]; then
-        printf '%s\n' $INTEGRATION_TARGETS
+        read -ra selected <<< "$INTEGRATION_TARGETS"
+        printf '%s\n' "${selected[@]}"
         return 0
     fi
     for d in tests/integration/targets/*/; do

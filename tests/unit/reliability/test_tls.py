@@ -74,6 +74,7 @@ def test_trusted_ca_path_or_explicit_opt_out_works(results, case):
 
 
 def test_nothing_reached_the_emulator_without_trust(results):
-    # Only the two trusted package_info runs were answered (one call per product code); a
-    # failed handshake sends no request, so certificate_request never got to list or create.
-    assert {call["action"] for call in results["_calls"]} == {"DescribePackageState"}
+    # Only the two trusted package_info runs were answered (their V1.0 quota and V2.0 instance
+    # reads); a failed handshake sends no request, so certificate_request never got to list or create.
+    assert {call["action"] for call in results["_calls"]} == {"DescribePackageState", "GetInstanceSummary",
+                                                              "ListInstances"}
