@@ -180,16 +180,11 @@ def test_certificate_files_get_the_task_mode(tmp_path, module, loose_umask):
 
 
 def test_a_file_that_cannot_be_written_is_a_typed_error(tmp_path, module):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    os.chmod(str(locked), 0o500)
-    try:
-        if os.access(str(locked), os.W_OK):
-            pytest.skip("running as a user that can write anywhere")
-        with pytest.raises(FileWriteError, match="Could not write .*locked/c.pem"):
-            AnsibleModuleFileWriter(module).replace(str(locked / "c.pem"), b"LEAF\n", secret=False)
-    finally:
-        os.chmod(str(locked), 0o700)
+    # A regular file where the directory should be: refused to every user, root included.
+    not_a_directory = tmp_path / "locked"
+    not_a_directory.write_text("")
+    with pytest.raises(FileWriteError, match="Could not write .*locked/c.pem"):
+        AnsibleModuleFileWriter(module).replace(str(not_a_directory / "c.pem"), b"LEAF\n", secret=False)
 
 
 def test_a_failed_move_is_a_typed_error_and_leaves_no_temporary_file(tmp_path, module):
