@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import ca as ca_module
 from . import domains
-from .errors import ApiError, int_param, invalid_parameter, require
+from .errors import ApiError, indexed_tags, int_param, invalid_parameter, require
 from .state import Caller, Order, State, now_ms
 
 DEFAULT_PRODUCT_CODE = "digicert-free-1-free"
@@ -133,7 +133,7 @@ class CasService:
             order = Order(
                 order_id=next(self.state.order_ids), account_id=caller.account_id, domain=domain,
                 product_code=product_code, validate_type=validate_type, email=params["Email"],
-                phone=params["Phone"], username=params["Username"], tags=_tags(params),
+                phone=params["Phone"], username=params["Username"], tags=indexed_tags(params, "Key", "Value"),
                 instance_id="cas-ivauto-" + "".join(secrets.choice(_ALNUM) for _position in range(6)),
                 aliyun_order_id=next(self.state.aliyun_order_ids), buy_ms=now_ms(),
                 record_value=_validation_token(), private_key=private_key, public_key=public_key,
@@ -403,12 +403,3 @@ class CasService:
             if key_pem is not None:
                 detail["Key"] = key_pem
         return detail
-
-
-def _tags(params: dict) -> list[dict]:
-    tags = []
-    index = 1
-    while f"Tags.{index}.Key" in params:
-        tags.append({"Key": params[f"Tags.{index}.Key"], "Value": params.get(f"Tags.{index}.Value", "")})
-        index += 1
-    return tags

@@ -50,3 +50,15 @@ def int_param(params: dict[str, str], name: str, default: int | None = None,
         bounds = f"[{minimum if minimum is not None else ''}, {maximum if maximum is not None else ''}]"
         raise invalid_parameter(name, f"It must be within {bounds}.")
     return value
+
+
+def indexed_tags(params: dict, key_field: str, value_field: str) -> list[dict]:
+    """``Tags.N.<key_field>``/``Tags.N.<value_field>`` as the SDKs flatten a tag list (V1.0 orders
+    say Key/Value, V2.0 instances TagKey/TagValue), in order, until the first gap."""
+    tags = []
+    index = 1
+    while f"Tags.{index}.{key_field}" in params:
+        tags.append({key_field: params[f"Tags.{index}.{key_field}"],
+                     value_field: params.get(f"Tags.{index}.{value_field}", "")})
+        index += 1
+    return tags

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import ca as ca_module
 from . import domains
-from .errors import ApiError, int_param, invalid_parameter, require
+from .errors import ApiError, indexed_tags, int_param, invalid_parameter, require
 from .state import Caller, State
 
 DNS_LABEL = "_dnsauth"
@@ -484,7 +484,7 @@ class InstanceService:
             changes["auto_reissue"] = params["AutoReissue"]
         if "CertificateName" in params:
             changes["certificate_name"] = params["CertificateName"]
-        tags = _tags(params)
+        tags = indexed_tags(params, "TagKey", "TagValue")
         if tags:
             changes["tags"] = tags
         return changes
@@ -683,15 +683,6 @@ def _indexed(params: dict, name: str) -> list[str]:
         values.append(params[f"{name}.{index}"])
         index += 1
     return values
-
-
-def _tags(params: dict) -> list[dict]:
-    tags = []
-    index = 1
-    while f"Tags.{index}.TagKey" in params:
-        tags.append({"TagKey": params[f"Tags.{index}.TagKey"], "TagValue": params.get(f"Tags.{index}.TagValue", "")})
-        index += 1
-    return tags
 
 
 def _complimentary(name: str, names: list[str]) -> bool:
