@@ -6,6 +6,7 @@ The benchmarks live under tests/ but outside tests/unit, so pytest never collect
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -87,12 +88,7 @@ def role_vars(emu, cert_dir, domains, **more):
 
 
 def write_role_play(workdir, name="play.yml", hosts="localhost", strategy="linear"):
-    """A play applying the role; its variables come from -e @vars.json or the inventory.
-
-    A fleet needs strategy ``free``: the role includes its per-domain tasks with per-host
-    loop variables, and the linear strategy runs such per-host includes one host at a time,
-    so forks would not parallelise anything.
-    """
+    """A play applying the role; its variables come from -e @vars.json or the inventory."""
     path = os.path.join(workdir, name)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(
@@ -131,6 +127,21 @@ def run_playbook(workdir, playbook, inventory, extra_vars_file=None, forks=None,
     return subprocess.run(cmd, cwd=workdir, env=ansible_env(workdir, **(env_extra or {})),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
                           check=False)
+
+
+def run_bounded(workdir, play, inventory, forks, timeout, env_extra):
+    """ansible-playbook in its own process group, all of it stopped at ``timeout`` s (its
+    workers too, which a plain subprocess timeout would leave running); rc None then."""
+    cmd = [venv_bin("ansible-playbook"), "-i", inventory, play, "--forks", str(forks)]
+    process = subprocess.Popen(cmd, cwd=workdir, env=ansible_env(workdir, **env_extra), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        stdout = process.communicate(timeout=timeout)[0]
+        return subprocess.CompletedProcess(cmd, process.returncode, stdout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        stdout = process.communicate()[0]
+        return subprocess.CompletedProcess(cmd, None, stdout)
 
 
 def new_workdir(prefix):

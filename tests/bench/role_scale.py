@@ -17,8 +17,6 @@ import collections
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import time
 
@@ -51,28 +49,13 @@ def _failures(done):
     return [line[:300] for line in done.stdout.splitlines() if line.startswith("fatal:")][:5]
 
 
-def _run_bounded(workdir, play, inventory, forks, timeout, env_extra):
-    """ansible-playbook in its own process group, all of it stopped at ``timeout`` s (its
-    workers too, which a plain subprocess timeout would leave running); rc None then."""
-    cmd = [_common.venv_bin("ansible-playbook"), "-i", inventory, play, "--forks", str(forks)]
-    process = subprocess.Popen(cmd, cwd=workdir, env=_common.ansible_env(workdir, **env_extra), text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        stdout = process.communicate(timeout=timeout)[0]
-        return subprocess.CompletedProcess(cmd, process.returncode, stdout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGTERM)
-        stdout = process.communicate()[0]
-        return subprocess.CompletedProcess(cmd, None, stdout)
-
-
 def _run_fleet(emu, workdir, host_domains, forks, timeout):
     inventory = _fleet_inventory(workdir, emu, host_domains)
     play = _common.write_role_play(workdir, hosts="fleet")
     clock = _task_clock.env(workdir)
     emu.control.clear_calls()
     started = time.monotonic()
-    done = _run_bounded(workdir, play, inventory, forks, timeout, clock)
+    done = _common.run_bounded(workdir, play, inventory, forks, timeout, clock)
     wall = time.monotonic() - started
     calls = emu.control.calls()
     slowest = _task_clock.durations(workdir, time.time())[:6]

@@ -84,7 +84,7 @@ def main(argv=None):
     if "fleet" in wanted:
         from tests.bench import fleet
         section("3. Fleet (role, %d hosts, %d forks, %d calls/s)" % (args.hosts, args.forks, args.qps),
-                lambda: fleet.table(fleet.run(hosts=args.hosts, forks=args.forks, qps=args.qps)))
+                lambda: fleet.table(fleet.run_strategies(hosts=args.hosts, forks=args.forks, qps=args.qps)))
     if "fleet-api" in wanted:
         from tests.bench import fleet_api
         section("3b. Fleet API traffic without Ansible (%d domains, %d threads, %d calls/s, default retry policy)" % (
