@@ -119,7 +119,7 @@ class AlicloudModule:
             self.module.warn(warning)
         rpc = RpcClient(endpoint.url, version, credentials, session=self._session, timeout=params["timeout"], verify=verify,
                         signature_version=params["signature_version"])
-        self._session = rpc.session  # one connection pool per module run, shared by both products
+        self._session = rpc.session  # one connection pool per module run, shared by every client it makes
         return rpc
 
     def hide_secrets(self, credentials):
