@@ -8,15 +8,17 @@
 
 This answers the role's "is there anything to do?" question without any API call, so it
 only reads files and never returns key material: the key is loaded to compare its public
-half with the certificate's, and is then dropped.
+half with the certificate's, and is then dropped. One run inspects one certificate or,
+in batch mode, every certificate of a host.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 
 from ansible_collections.alicloud.cas.plugins.module_utils import _x509
-from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlicloudCasError, ConfigurationError
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import normalize_domain
 
 
@@ -96,16 +98,10 @@ def key_matches_certificate(cert, key_pem=None, csr_pem=None):
     return False, "no private key to compare the certificate with"
 
 
-def inspect(cert_pem, domain, key_pem=None, csr_pem=None, renew_before_days=30, now=None):
-    """Everything the role needs to decide whether a domain's files must be (re)issued.
-
-    ``cert_pem``/``key_pem``/``csr_pem`` are bytes or None (file missing). The result has
-    no key material. ``needs_renewal`` is true when any check fails, and ``reason`` says
-    which one, first failure wins, in the order a person would fix them.
-    """
-    now = now or _x509.utc_now()
-    result = {
-        "exists": cert_pem is not None,
+def _not_inspected(exists):
+    """The result fields before the certificate is read: nothing known, so a renewal is needed."""
+    return {
+        "exists": exists,
         "covers_domain": False,
         "key_matches": False,
         "subject": None,
@@ -117,6 +113,19 @@ def inspect(cert_pem, domain, key_pem=None, csr_pem=None, renew_before_days=30, 
         "needs_renewal": True,
         "reason": None,
     }
+
+
+def inspect(cert_pem, domain, key_pem=None, csr_pem=None, renew_before_days=30, now=None):
+    """Everything the role needs to decide whether a domain's files must be (re)issued.
+
+    ``domain`` is one domain or a list of them, all of which the certificate must cover.
+    ``cert_pem``/``key_pem``/``csr_pem`` are bytes or None (file missing). The result has
+    no key material. ``needs_renewal`` is true when any check fails, and ``reason`` says
+    which one, first failure wins, in the order a person would fix them.
+    """
+    domains = [domain] if isinstance(domain, str) else list(domain)
+    now = now or _x509.utc_now()
+    result = _not_inspected(exists=cert_pem is not None)
     if cert_pem is None:
         result["reason"] = "no certificate file yet"
         return result
@@ -137,12 +146,14 @@ def inspect(cert_pem, domain, key_pem=None, csr_pem=None, renew_before_days=30, 
         not_after=_x509.iso(not_after),
         # Whole days, rounded down, so "0" means "expires within a day" rather than "expired".
         days_left=int(left.total_seconds() // 86400),
-        covers_domain=covers(names, domain),
     )
+    uncovered = [wanted for wanted in domains if not covers(names, wanted)]
+    result["covers_domain"] = not uncovered
     result["key_matches"], key_reason = key_matches_certificate(cert, key_pem, csr_pem)
 
     if not result["covers_domain"]:
-        result["reason"] = "the certificate does not name %s (it names %s)" % (domain, ", ".join(names) or "nothing")
+        result["reason"] = "the certificate does not name %s (it names %s)" % (
+            ", ".join(uncovered), ", ".join(names) or "nothing")
     elif not result["key_matches"]:
         result["reason"] = key_reason
     elif left <= datetime.timedelta(0):
@@ -153,5 +164,133 @@ def inspect(cert_pem, domain, key_pem=None, csr_pem=None, renew_before_days=30, 
     else:
         result["needs_renewal"] = False
         result["reason"] = "valid until %s (%s days left), names %s and matches its key" % (
-            result["not_after"], result["days_left"], domain)
+            result["not_after"], result["days_left"], ", ".join(domains))
+    return result
+
+
+class FileReadError(AlicloudCasError):
+    """A file that exists could not be read; in batch mode only its certificate fails."""
+
+
+class BatchError(AlicloudCasError):
+    """Some certificates of a batch could not be read; the result still holds every item."""
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
+
+    def to_result(self):
+        return dict(self.result)
+
+
+def read_file(path):
+    """A file's content as bytes, or None when it does not exist."""
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise FileReadError("Cannot read %s: %s" % (path, exc.strerror))
+
+
+def _key_and_csr(privatekey_path, csr):
+    """(key_pem, csr_pem) to compare the certificate with; the CSR only without a key path."""
+    if privatekey_path:
+        # An absent key file must still count as "no match", not as "compare with the CSR".
+        return read_file(privatekey_path) or b"", None
+    return None, csr.encode("utf-8") if csr else None
+
+
+def _inspect_single(params, now):
+    missing = [option for option in ("path", "domain") if not params.get(option)]
+    if missing:
+        raise ConfigurationError("missing required arguments: %s (or give certificates to inspect several"
+                                 " certificates)." % ", ".join(missing), missing[0])
+    key_pem, csr_pem = _key_and_csr(params.get("privatekey_path"), params.get("csr"))
+    return inspect(read_file(params["path"]), params["domain"], key_pem=key_pem, csr_pem=csr_pem,
+                   renew_before_days=params["renew_before_days"], now=now)
+
+
+BATCH_EXCLUSIVE = ("path", "domain", "privatekey_path", "csr")
+
+
+def _check_item(index, entry, default_days):
+    """One entry of ``certificates``, checked and normalised; raises naming ``certificates[index].<option>``."""
+    where = "certificates[%d]." % index
+    if not entry.get("path"):
+        raise ConfigurationError("%spath is required: give the certificate file to inspect." % where,
+                                 where + "path")
+    if (entry.get("domain") is None) == (entry.get("domains") is None):
+        raise ConfigurationError("%sdomain or %sdomains is required, and only one of them." % (where, where),
+                                 where + "domain")
+    if entry.get("domain") is not None:
+        domains = [normalize_domain(entry["domain"], where + "domain")]
+    else:
+        if not entry["domains"]:
+            raise ConfigurationError("%sdomains is empty: list the names the certificate must cover." % where,
+                                     where + "domains")
+        domains = [normalize_domain(name, "%sdomains[%d]" % (where, position))
+                   for position, name in enumerate(entry["domains"])]
+    days = entry.get("renew_before_days")
+    option = where + "renew_before_days"
+    if days is None:
+        days, option = default_days, "renew_before_days"
+    if days < 0:
+        raise ConfigurationError("%s must be 0 or more days, got %d." % (option, days), option)
+    return {
+        "name": entry["name"] if entry.get("name") is not None else entry["path"],
+        "path": entry["path"],
+        "domains": domains,
+        "privatekey_path": entry.get("privatekey_path"),
+        "csr": entry.get("csr"),
+        "renew_before_days": days,
+        "expected_files": list(entry.get("expected_files") or []),
+    }
+
+
+def check_batch_options(params):
+    """Every entry of ``certificates``, checked before any file is read."""
+    given = [option for option in BATCH_EXCLUSIVE if params.get(option) is not None]
+    if given:
+        raise ConfigurationError("%s cannot be combined with certificates: give it in each item of certificates"
+                                 " instead." % given[0], given[0])
+    return [_check_item(index, entry, params["renew_before_days"])
+            for index, entry in enumerate(params["certificates"])]
+
+
+def _unread(item, message):
+    """The item of a certificate whose files could not be read: it fails, and needs looking at."""
+    return dict(_not_inspected(exists=os.path.exists(item["path"])), name=item["name"], failed=True, msg=message,
+                reason=message, missing_files=[])
+
+
+def _inspect_item(item, now):
+    try:
+        key_pem, csr_pem = _key_and_csr(item["privatekey_path"], item["csr"])
+        result = inspect(read_file(item["path"]), item["domains"], key_pem=key_pem, csr_pem=csr_pem,
+                         renew_before_days=item["renew_before_days"], now=now)
+    except FileReadError as error:
+        return _unread(item, str(error))
+    # isfile follows symbolic links: a link to the file is the file, a dangling one is missing.
+    missing = [path for path in item["expected_files"] if not os.path.isfile(path)]
+    result.update(name=item["name"], failed=False, msg="", missing_files=missing)
+    return result
+
+
+def file_info(params, now=None):
+    """The result of certificate_file_info: one inspection, or with ``certificates`` one per item.
+
+    In batch mode every item is checked before any file is read, each item is inspected in
+    input order, and one unreadable item fails only itself (the task fails at the end).
+    """
+    now = now or _x509.utc_now()
+    if params.get("certificates") is None:
+        return dict(_inspect_single(params, now), changed=False)
+    results = [_inspect_item(item, now) for item in check_batch_options(params)]
+    result = {"changed": False, "certificates": results}
+    failed = [item["name"] for item in results if item["failed"]]
+    if failed:
+        raise BatchError("%d of %d certificates could not be inspected: %s. Each item's msg says why."
+                         % (len(failed), len(results), ", ".join(failed)), result)
     return result
