@@ -31,6 +31,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import (
     CasInstancesClient,
+    contact_matches,
     new_client_token,
     normalize_instance,
 )
@@ -58,6 +59,8 @@ VALIDATION_METHODS = {"DNS": "DNS", "FILE": "HTTP"}
 VALIDATIONS_WAIT_SECONDS = 30
 WITHDRAWAL_WAIT_SECONDS = 120
 PENDING_PHASES = ("validating", "reviewing")
+# How CAS refuses a V1.0 create for want of quota; the refused create spends nothing.
+QUOTA_REFUSALS = ("NotRemainCount", "NotFoundPackage")
 
 
 def _names(params):
@@ -288,7 +291,7 @@ def check_create_inputs(wanted, reason, family="package"):
     """What a new order or application needs beyond the pre-call checks; still raised before
     any write. The applicant means the same in both families (in V2.0 it becomes a contact)."""
     missing = [option for option in CONTACT_OPTIONS if not wanted[option]]
-    what = "A new order" if family == "package" else "A new application"
+    what = {"package": "A new order", "instance": "A new application"}.get(family, "A new order or application")
     if missing:
         raise ConfigurationError(
             "%s must be submitted for %s (%s), and that needs the applicant: set %s (missing: %s)."
@@ -361,12 +364,35 @@ def why_instance_not_reusable(instances, detail, criteria, wanted):
     return _why_not_issued(instance_id, state, criteria, label="instance")
 
 
-def find_reusable_instance(instances, wanted, criteria):
+class InstanceList:
+    """The account's instances, listed once per run (ListInstances without filters, all pages)
+    and only when first needed: the same list shows the applications to resume and the
+    inactive instances to spend, so neither needs a list of its own."""
+
+    def __init__(self, instances):
+        self._instances = instances
+        self._items = None
+
+    def items(self):
+        if self._items is None:
+            self._items = self._instances.list_instances()
+        return self._items
+
+    def with_names(self, names):
+        wanted = sorted(names)
+        return [item for item in self.items() if sorted(item["domains"]) == wanted]
+
+    def inactive(self):
+        return [item for item in self.items() if item["status"] == "inactive"]
+
+
+def find_reusable_instance(instances, wanted, criteria, listed):
     """The instance holding an application that makes a new one unnecessary, with its detail,
     and why each other instance with these names was passed over: ``(detail, passed_over)``.
 
-    ``passed_over`` is a list of ``(detail, reason)``. Every listed instance with exactly
-    these names is read again (GetInstanceDetail), since the list may lag behind.
+    ``passed_over`` is a list of ``(detail, reason)``; ``listed`` an InstanceList. Every
+    listed instance with exactly these names is read again (GetInstanceDetail), since the
+    list may lag behind.
     """
     if wanted["instance_id"]:
         detail = instances.detail(wanted["instance_id"])
@@ -377,11 +403,10 @@ def find_reusable_instance(instances, wanted, criteria):
         candidates = [detail]
     else:
         candidates = []
-        for item in instances.list_instances(domain=wanted["domain"]):
-            if sorted(item["domains"]) == sorted(wanted["names"]):
-                detail = instances.detail(item["instance_id"])
-                if detail is not None:
-                    candidates.append(detail)
+        for item in listed.with_names(wanted["names"]):
+            detail = instances.detail(item["instance_id"])
+            if detail is not None:
+                candidates.append(detail)
     passed_over = []
     for detail in candidates:
         reason = why_instance_not_reusable(instances, detail, criteria, wanted)
@@ -440,7 +465,10 @@ def choose_instance(inactive, wanted):
 def describe_nothing_fits(wanted, package, inactive):
     """What was looked at, for the failure when nothing can be spent."""
     parts = []
-    if package is not None:
+    if package is not None and "refusal" in package:
+        parts.append("V1.0 quota: none left (CreateCertificateRequest answered %s and spent nothing)"
+                     % package["refusal"])
+    elif package is not None:
         parts.append("V1.0 quota: %s has %d of %d left" % (package["product_code"], package["remaining"],
                                                            package["total"]))
     elif wanted["source"] == "auto":
@@ -471,7 +499,8 @@ def _why_no_package(wanted):
 
 def package_quota(cas, wanted):
     """The V1.0 quota ``auto`` may spend (package_state of the product code), or None when a
-    V1.0 order cannot serve the request at all."""
+    V1.0 order cannot serve the request at all. Read in check mode only, where no create can
+    be tried."""
     if _why_no_package(wanted) is not None:
         return None
     return cas.package_state(wanted["product_code"] or DEFAULT_PRODUCT_CODE)
@@ -492,11 +521,15 @@ def resolve_contact(instances, wanted):
     refuses the duplicate name, and the list is read again until it shows the contact.
     """
     name, mobile, email = wanted["username"], _mobile(wanted["phone"]), wanted["email"]
-    found = instances.find_contact(name, mobile, email)
+    listed = instances.contacts(keyword=name)
+    found = next((contact["contact_id"] for contact in listed if contact_matches(contact, name, mobile, email)), None)
     if found is not None:
         return found
     try:
-        return instances.create_contact(name, mobile, email, client_token=new_client_token("CreateContact"))
+        # The contacts just read are the ones that existed before: a lost answer is told apart
+        # from them without listing again.
+        return instances.create_contact(name, mobile, email, client_token=new_client_token("CreateContact"),
+                                        known_contact_ids=[contact["contact_id"] for contact in listed])
     except AlibabaCloudError as error:
         if not (error.code or "").startswith("AlreadyExists"):
             raise
@@ -703,8 +736,12 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, 
 
     instances_passed_over = []
     named = None
+    listed = InstanceList(instances)
     if wanted["instance_id"] or not wanted["force"]:
-        reusable, instances_passed_over = find_reusable_instance(instances, wanted, criteria)
+        # Also with source auto before a V1.0 create: a V2.0 application for the names may be in
+        # flight (an earlier run found no quota, or ran with source=instance), and V1.0 quota,
+        # given back when an order is deleted, must not be spent on the same names again.
+        reusable, instances_passed_over = find_reusable_instance(instances, wanted, criteria, listed)
         if wanted["instance_id"]:
             named = reusable or instances_passed_over[0][0]
         if reusable is not None and not wanted["force"]:
@@ -721,11 +758,25 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, 
         _check_named_instance(named, wanted)
         return apply_on_instance(instances, wanted, named, reason, check_mode, diff_mode)
 
-    package = package_quota(cas, wanted) if source == "auto" else None
-    if package is not None and package["remaining"] > 0:
-        return create_order(cas, wanted, all_orders, orders, why_create(orders, wanted["force"], passed_over),
-                            check_mode, diff_mode)
-    inactive = instances.list_instances(status="inactive")
+    package = None
+    if source == "auto" and _why_no_package(wanted) is None:
+        order_reason = why_create(orders, wanted["force"], passed_over)
+        check_create_inputs(wanted, order_reason, family="auto")
+        if check_mode:
+            # Check mode writes nothing, so it cannot learn from a refused create: it reads the quota.
+            package = package_quota(cas, wanted)
+            if package["remaining"] > 0:
+                return create_order(cas, wanted, all_orders, orders, order_reason, check_mode, diff_mode)
+        else:
+            # No quota read first: a create without quota is refused (NotRemainCount, NotFoundPackage,
+            # reference 2.6) and spends nothing, so the refusal itself sends auto on to V2.0.
+            try:
+                return create_order(cas, wanted, all_orders, orders, order_reason, check_mode, diff_mode)
+            except AlibabaCloudError as error:
+                if error.code not in QUOTA_REFUSALS:
+                    raise
+                package = {"refusal": error.code}
+    inactive = listed.inactive()
     chosen = _inactive_detail(instances, choose_instance(inactive, wanted))
     if chosen is None:
         raise ConfigurationError(describe_nothing_fits(wanted, package, inactive), "instance_type")

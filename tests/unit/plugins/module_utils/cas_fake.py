@@ -79,6 +79,7 @@ class FakeCasApi:
         self.cancel_mode = cancel_mode
         self.cancelling = {}  # order id -> reads left before an asynchronous cancel shows
         self.calls = []
+        self.refused = []  # indexes in calls of the calls the API refused
         self.next_id = 98987582437920968
         self.record_domain_style = record_domain_style
         self.zone = zone
@@ -142,7 +143,16 @@ class FakeCasApi:
         self.calls.append((action, dict(params)))
         if action in self.errors:
             raise self.errors.pop(action)
-        return getattr(self, "_" + action)(params)
+        try:
+            return getattr(self, "_" + action)(params)
+        except AlibabaCloudError:
+            self.refused.append(len(self.calls) - 1)
+            raise
+
+    def accepted_writes(self):
+        """The writes the service carried out: a refused one (no quota, say) changed nothing."""
+        return [action for index, (action, _params) in enumerate(self.calls)
+                if action in WRITE_ACTIONS and index not in self.refused]
 
     def _status(self, order):
         if order["ListStatus"]:

@@ -1,0 +1,130 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The API calls one certificate_request run makes for a first issuance, flow by flow,
+against the HTTPS emulator (issue 13's call economy). Each sequence is the whole of what the
+run asks; the calls it saves must not cost a protection: the quota is never read (a create
+without quota is refused and spends nothing), a pending V2.0 application is still looked
+for before V1.0 quota is spent, and a new order or application is still waited for in the
+list."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient
+from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import CasInstancesClient
+from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import run
+from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import CAS_VERSION, RetryPolicy, RpcClient
+from tests.emulator import running_emulator
+
+KEY = "LTAI5tEmulatorDemoKey01"
+SECRET = "EmulatorDemoSecret0123456789abc"
+APPLICANT = {"username": "Jane Doe", "email": "jane@example.com", "phone": "+86 138 0000 0000"}
+
+V1_PACKAGE = ["ListUserCertificateOrder", "CreateCertificateRequest", "DescribeCertificateState",
+              "ListUserCertificateOrder"]
+V1_AUTO = ["ListUserCertificateOrder", "ListInstances", "CreateCertificateRequest", "DescribeCertificateState",
+           "ListUserCertificateOrder"]
+V2_APPLY = ["GetInstanceDetail", "ListContact", "CreateContact", "UpdateInstance", "ApplyCertificate",
+            "GetInstanceDetail", "ListInstances"]
+
+
+@pytest.fixture(scope="module")
+def emu():
+    yield from running_emulator(seed="demo")
+
+
+class NoWait:
+    """A clock that only moves when the client sleeps, so that confirmation reads take no time."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def monotonic(self):
+        return self.now
+
+
+def request(emu, check_mode=False, **overrides):
+    clock = NoWait()
+    params = {"domain": "www.example.com", "state": "present"}
+    params.update(APPLICANT)
+    params.update(overrides)
+
+    def cas():
+        return CasClient(RpcClient(emu.base_url, CAS_VERSION, Credentials(KEY, SECRET), verify=emu.ca_path,
+                                   retry_policy=RetryPolicy(rng=lambda: 0.0), sleep=clock.sleep,
+                                   clock=clock.monotonic))
+    emu.control.clear_calls()
+    result = run(params, cas, check_mode=check_mode,
+                 instances_factory=lambda client: CasInstancesClient(client.rpc, sleep=clock.sleep,
+                                                                     clock=clock.monotonic))
+    return result, [(call["action"], call.get("error_code")) for call in emu.control.calls()]
+
+
+def actions(calls):
+    return [action for action, _code in calls]
+
+
+@pytest.fixture
+def v1(emu):
+    emu.control.reset("demo")
+    return emu
+
+
+@pytest.fixture
+def v2(emu):
+    emu.control.reset("v2")
+    emu.control.settings(instance_validation_delay=0)
+    return emu
+
+
+def test_v1_package_first_issuance(v1):
+    result, calls = request(v1, source="package")
+    assert (result["changed"], result["source"], result["phase"]) == (True, "package", "validating")
+    assert actions(calls) == V1_PACKAGE
+
+
+def test_v1_auto_with_quota_reads_no_quota(v1):
+    result, calls = request(v1)
+    assert (result["changed"], result["source"], result["phase"]) == (True, "package", "validating")
+    assert actions(calls) == V1_AUTO
+
+
+def test_v1_auto_check_mode_still_reads_the_quota_and_writes_nothing(v1):
+    result, calls = request(v1, check_mode=True)
+    assert (result["changed"], result["source"], result["order_id"]) == (True, "package", None)
+    assert actions(calls) == ["ListUserCertificateOrder", "ListInstances", "DescribePackageState"]
+
+
+def test_v1_auto_without_quota_goes_on_to_v2_after_a_refused_create(v2):
+    result, calls = request(v2)
+    assert (result["changed"], result["source"], result["phase"]) == (True, "instance", "validating")
+    assert calls[2] == ("CreateCertificateRequest", "NotFoundPackage")
+    assert actions(calls) == ["ListUserCertificateOrder", "ListInstances", "CreateCertificateRequest"] + V2_APPLY
+    assert not [order for order in v2.control.state()["orders"] if order["domain"] == "www.example.com"]
+
+
+def test_v1_auto_with_a_used_up_plan_goes_on_to_v2(v2):
+    v2.control.set_quota("1234567890123456", "digicert-free-1-free", total=1, used=1)
+    result, calls = request(v2)
+    assert result["source"] == "instance"
+    assert calls[2] == ("CreateCertificateRequest", "NotRemainCount")
+
+
+def test_v2_first_issuance_creates_the_contact_with_one_contact_list(v2):
+    result, calls = request(v2, source="instance")
+    assert (result["changed"], result["source"], result["phase"]) == (True, "instance", "validating")
+    assert actions(calls) == ["ListInstances"] + V2_APPLY
+
+
+def test_v2_first_issuance_with_an_existing_contact(v2):
+    request(v2, source="instance", domain="a.example.com")
+    result, calls = request(v2, source="instance")
+    assert (result["changed"], result["source"]) == (True, "instance")
+    assert actions(calls) == ["ListInstances"] + [action for action in V2_APPLY if action != "CreateContact"]
