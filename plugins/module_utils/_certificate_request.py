@@ -616,13 +616,31 @@ def apply_on_instance(instances, wanted, detail, reason, check_mode=False, diff_
     return result
 
 
-def _inactive_detail(instances, ranked):
-    """The first ranked instance that a fresh read still shows inactive (the list may lag)."""
+def _inactive_detail(instances, ranked, criteria, wanted):
+    """``(detail, reusable)``: the first ranked instance that a fresh read still shows inactive,
+    unless a fresh read first shows one that already holds the application asked for.
+
+    The list may lag behind an application made moments ago (a run that ended before the
+    list showed it, or one still running): the instance then looks inactive, and the
+    application on it is this task's own, to be reused rather than paid for again elsewhere.
+    """
     for item in ranked:
         detail = instances.detail(item["instance_id"])
-        if detail is not None and detail.get("Status") == "inactive":
-            return detail
-    return None
+        if detail is None:
+            continue
+        if detail.get("Status") == "inactive":
+            return detail, None
+        if not wanted["force"] and why_instance_not_reusable(instances, detail, criteria, wanted) is None:
+            return None, detail
+    return None, None
+
+
+def _reused_instance(detail, diff_mode):
+    view = normalize_instance(detail)
+    result = _instance_result(False, view)
+    if diff_mode:
+        result["diff"] = _diff(view, view)
+    return result
 
 
 def _check_named_instance(detail, wanted):
@@ -745,11 +763,7 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, 
         if wanted["instance_id"]:
             named = reusable or instances_passed_over[0][0]
         if reusable is not None and not wanted["force"]:
-            view = normalize_instance(reusable)
-            result = _instance_result(False, view)
-            if diff_mode:
-                result["diff"] = _diff(view, view)
-            return result
+            return _reused_instance(reusable, diff_mode)
     reasons = [reason for _item, reason in passed_over + instances_passed_over]
     reason = "force is true" if wanted["force"] else reasons[0] if reasons else "nothing exists for %s" % (
         ",".join(wanted["names"]))
@@ -777,7 +791,9 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, 
                     raise
                 package = {"refusal": error.code}
     inactive = listed.inactive()
-    chosen = _inactive_detail(instances, choose_instance(inactive, wanted))
+    chosen, reusable = _inactive_detail(instances, choose_instance(inactive, wanted), criteria, wanted)
+    if reusable is not None:
+        return _reused_instance(reusable, diff_mode)
     if chosen is None:
         raise ConfigurationError(describe_nothing_fits(wanted, package, inactive), "instance_type")
     return apply_on_instance(instances, wanted, chosen, reason, check_mode, diff_mode)

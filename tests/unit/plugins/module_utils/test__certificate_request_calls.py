@@ -128,3 +128,30 @@ def test_v2_first_issuance_with_an_existing_contact(v2):
     result, calls = request(v2, source="instance")
     assert (result["changed"], result["source"]) == (True, "instance")
     assert actions(calls) == ["ListInstances"] + [action for action in V2_APPLY if action != "CreateContact"]
+
+
+@pytest.mark.parametrize("lag", [1, 2])
+def test_v2_application_hidden_by_a_lagging_list_is_reused_not_paid_for_again(v2, lag):
+    """An earlier run applied on the instance a moment ago and ended before the list showed it
+    (or is still running): the list shows that instance inactive and blank. The fresh read
+    before spending finds the application for the names, which is reused; the other test
+    instance stays unused."""
+    from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import choose_instance
+
+    clock = NoWait()
+    rpc = RpcClient(v2.base_url, CAS_VERSION, Credentials(KEY, SECRET), verify=v2.ca_path,
+                    retry_policy=RetryPolicy(rng=lambda: 0.0), sleep=clock.sleep, clock=clock.monotonic)
+    instances = CasInstancesClient(rpc, sleep=clock.sleep, clock=clock.monotonic)
+    wanted = {"names": ["www.example.com"], "instance_type": "TEST"}
+    first = choose_instance(instances.list_instances(status="inactive"), wanted)[0]["instance_id"]
+    v2.control.settings(list_lag=lag)
+    contact = instances.create_contact("Jane Doe", "+8613800000000", "jane@example.com", known_contact_ids=[])
+    instances.update(first, domains=["www.example.com"], generate_csr_method="online", key_algorithm="RSA_2048",
+                     validation_method="DNS", contact_ids=[contact])
+    instances.apply(first)
+
+    result, calls = request(v2, source="instance")
+    assert (result["changed"], result["instance_id"]) == (False, first)
+    assert "UpdateInstance" not in actions(calls) and "ApplyCertificate" not in actions(calls)
+    used = [i["instance_id"] for i in v2.control.state()["instances"] if i["domains"]]
+    assert used == [first]
