@@ -17,6 +17,13 @@ from ansible_collections.alicloud.cas.plugins.module_utils._validation import no
 ZONE_PAGE_SIZE = 100
 RECORD_PAGE_SIZE = 500
 NEAREST_ZONES_SHOWN = 3
+# What DeleteDomainRecord answers for a record id that is not (or no longer) in the account
+# (reference 3.2, as Terraform reads it).
+RECORD_GONE_ON_DELETE = "DomainRecordNotBelongToUser"
+# What DescribeDomainRecordInfo answers for such an id is UNCONFIRMED: the reference names
+# InvalidRR.NoExist (Terraform's not-found for this read) and DomainRecordNotBelongToUser
+# ("also not found"). Both mean gone; the emulator's record_info_gone_code switch answers either.
+RECORD_GONE_ON_READ = ("InvalidRR.NoExist", "DomainRecordNotBelongToUser")
 
 
 def normalize_record(item):
@@ -79,6 +86,7 @@ class AlidnsClient:
 
     def __init__(self, rpc):
         self.rpc = rpc
+        self._zones = None
 
     def _pages(self, action, params, page_size, container, item_key, id_key):
         return read_all_pages(
@@ -87,13 +95,16 @@ class AlidnsClient:
             key=lambda item: item.get(id_key))
 
     def zones(self):
-        """Every zone of the account, as lower-case punycode names."""
-        names = []
-        for item in self._pages("DescribeDomains", {}, ZONE_PAGE_SIZE, "Domains", "Domain", "DomainName"):
-            name = item.get("PunyCode") or item.get("DomainName")
-            if name:
-                names.append(normalize_dns_name(name, option="zone"))
-        return names
+        """Every zone of the account, as lower-case punycode names; read once per client, so
+        a batch of record sets discovers its zones with one listing."""
+        if self._zones is None:
+            names = []
+            for item in self._pages("DescribeDomains", {}, ZONE_PAGE_SIZE, "Domains", "Domain", "DomainName"):
+                name = item.get("PunyCode") or item.get("DomainName")
+                if name:
+                    names.append(normalize_dns_name(name, option="zone"))
+            self._zones = names
+        return list(self._zones)
 
     def find_zone(self, fqdn):
         """The account's zone that holds ``fqdn`` (longest suffix wins)."""
@@ -123,8 +134,21 @@ class AlidnsClient:
                 if (item.get("RR") or "").lower() == rr
                 and (record_type is None or (item.get("Type") or "").upper() == record_type)]
 
+    def record(self, record_id):
+        """One record by id, with its ``zone``; None when the account has no such record."""
+        try:
+            answer = self.rpc.call("DescribeDomainRecordInfo", {"RecordId": record_id})
+        except AlibabaCloudError as error:
+            if error.code in RECORD_GONE_ON_READ:
+                return None
+            raise
+        record = normalize_record(answer)
+        zone = answer.get("PunyCode") or answer.get("DomainName")
+        record["zone"] = normalize_dns_name(zone, option="zone") if zone else None
+        return record
+
     def add(self, zone, rr, record_type, value, ttl=None, line=None, priority=None):
-        """Add a record; an identical record already there counts as added."""
+        """Add a record and return its id; None when an identical record is already there."""
         try:
             answer = self.rpc.call("AddDomainRecord", {
                 "DomainName": zone, "RR": rr, "Type": record_type, "Value": value,
@@ -140,8 +164,7 @@ class AlidnsClient:
         """Change one record in place; DomainRecordDuplicate counts as done.
 
         That answer means the record already has exactly these fields, or another record at
-        the same RR/type/line already has this value: either way the value is there, and the
-        caller's re-read shows which.
+        the same RR/type/line already has this value: either way the value is there.
         """
         try:
             self.rpc.call("UpdateDomainRecord", {
@@ -153,9 +176,11 @@ class AlidnsClient:
                 raise ttl_refusal(error, ttl) or error
 
     def delete(self, record_id):
-        """Delete one record by id; a record that is already gone counts as deleted."""
+        """Delete one record by id: True if deleted, False if it was already gone."""
         try:
             self.rpc.call("DeleteDomainRecord", {"RecordId": record_id})
         except AlibabaCloudError as error:
-            if error.code != "DomainRecordNotBelongToUser":
+            if error.code != RECORD_GONE_ON_DELETE:
                 raise
+            return False
+        return True

@@ -16,7 +16,12 @@ import ipaddress
 import re
 
 from ansible_collections.alicloud.cas.plugins.module_utils._alidns import relative_name
-from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
+    AlibabaCloudError,
+    AlicloudCasError,
+    ConfigurationError,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import normalize_dns_name
 
 RECORD_TYPES = ("A", "AAAA", "CAA", "CNAME", "MX", "NS", "SRV", "TXT")
@@ -33,6 +38,10 @@ CAA_TAGS = ("issue", "issuewild", "iodef")
 ON_EXISTING = ("replace", "keep", "keep_and_fail")
 # Answers meaning "this zone is not in the account" when the zone was given explicitly.
 NOT_OUR_ZONE_CODES = ("InvalidDomainName.NoExist", "IncorrectDomainUser")
+# Module options that are the defaults of every item of record_sets, and those that only
+# name one record set and so belong in the items.
+ITEM_DEFAULTS = ("type", "ttl", "line", "state", "on_existing")
+SINGLE_ONLY = ("record", "zone", "rr", "values", "priority", "record_id")
 
 _QUOTED_STRINGS = re.compile(r'^\s*(?:"(?:[^"\\]|\\.)*"\s*)+$', re.DOTALL)
 _QUOTED_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
@@ -147,11 +156,52 @@ def _check_name(params):
     return zone, rr, record
 
 
-def check_params(params):
-    """Validated, normalised options as a dict; raises ConfigurationError before any API call."""
-    record_type = params["type"]
+def _check_type(record_type):
+    if record_type is None:
+        raise ConfigurationError("type is required: give the record type, one of %s." % ", ".join(RECORD_TYPES), "type")
     if record_type not in RECORD_TYPES:
         raise ConfigurationError("type must be one of %s, got %r." % (", ".join(RECORD_TYPES), record_type), "type")
+    return record_type
+
+
+def _check_by_id(params):
+    """The options of a delete by record_id. Naming options, when given, are what the record
+    must be; without them nothing is read before the delete."""
+    record_id = str(params["record_id"]).strip()
+    if not record_id:
+        raise ConfigurationError("record_id must not be empty.", "record_id")
+    if (params.get("state") or "present") != "absent":
+        raise ConfigurationError(
+            "record_id only works with state=absent: it deletes exactly that record. To publish values, leave"
+            " record_id out and give record (or zone and rr) and values.", "record_id")
+    if params.get("priority") is not None:
+        raise ConfigurationError("priority cannot be combined with record_id, which deletes whatever the record's"
+                                 " priority is.", "priority")
+    record_type = _check_type(params["type"]) if params.get("type") is not None else None
+    zone = normalize_dns_name(params["zone"], option="zone") if params.get("zone") else None
+    rr = record = None
+    if params.get("record") or params.get("rr") is not None:
+        zone, rr, record = _check_name(params)
+    values = params.get("values")
+    if values is not None:
+        if record_type is None:
+            raise ConfigurationError("values with record_id need type, to compare the record's value.", "values")
+        try:
+            values = [parse_value(record_type, str(value)) for value in values]
+        except ValueError as error:
+            raise ConfigurationError("values: %s." % error, "values")
+    return {
+        "record_id": record_id, "zone": zone, "rr": rr, "record": record, "type": record_type, "values": values,
+        "line": (params.get("line") or "default").strip(), "state": "absent",
+        "expect": any(x is not None for x in (zone, rr, record, record_type, values)),
+    }
+
+
+def check_params(params):
+    """Validated, normalised options as a dict; raises ConfigurationError before any API call."""
+    if params.get("record_id") is not None:
+        return _check_by_id(params)
+    record_type = _check_type(params.get("type"))
     if params.get("on_existing", "replace") not in ON_EXISTING:
         raise ConfigurationError("on_existing must be one of %s." % ", ".join(ON_EXISTING), "on_existing")
     zone, rr, record = _check_name(params)
@@ -193,8 +243,9 @@ def check_params(params):
         raise ConfigurationError("line must not be empty; the default line is 'default'.", "line")
 
     return {
-        "zone": zone, "rr": rr, "record": record, "type": record_type, "values": values, "ttl": ttl,
-        "priority": priority, "line": line, "state": state, "on_existing": params.get("on_existing") or "replace",
+        "record_id": None, "zone": zone, "rr": rr, "record": record, "type": record_type, "values": values,
+        "ttl": ttl, "priority": priority, "line": line, "state": state,
+        "on_existing": params.get("on_existing") or "replace",
     }
 
 
@@ -306,20 +357,42 @@ def plan_absent(current, wanted):
     return {"updates": [], "adds": [], "deletes": deletes, "after": [r for r in current if id(r) not in doomed]}
 
 
-def _apply(client, zone, rr, wanted, plan, reread_before_delete):
+def _apply(client, zone, rr, wanted, plan):
+    """Make the writes of ``plan``; ``(records after, warnings)`` from the plan and the answers.
+
+    The set is read again only where it protects data or an answer left an id unknown.
+    """
     record_type, line = wanted["type"], wanted["line"]
     for record, fields in plan["updates"]:
         client.update(record["id"], rr, record_type, fields["value"], fields["ttl"], line, fields["priority"])
+    added = {}
     for value in plan["adds"]:
-        client.add(zone, rr, record_type, value, wanted["ttl"], line, wanted["priority"] if record_type == "MX" else None)
+        added[value] = client.add(zone, rr, record_type, value, wanted["ttl"], line,
+                                  wanted["priority"] if record_type == "MX" else None)
+    after = [dict(r, id=added[r["value"]]) if r["id"] is None else r for r in plan["after"]]
+    warnings = []
     deletes = plan["deletes"]
-    if deletes and reread_before_delete:
+    reread = None
+    if deletes and (plan["updates"] or plan["adds"]):
         # Writes came first and took time: delete only records that still hold the value we
         # read, so a record someone else changed meanwhile is left alone.
-        still = {(r["id"], current_value(record_type, r["value"])) for r in _in_set(client.records(zone, rr, record_type), wanted)}
-        deletes = [r for r in deletes if (r["id"], current_value(record_type, r["value"])) in still]
+        reread = _in_set(client.records(zone, rr, record_type), wanted)
+        still = {(r["id"], current_value(record_type, r["value"])) for r in reread}
+        spared = [r for r in deletes if (r["id"], current_value(record_type, r["value"])) not in still]
+        if spared:
+            warnings.append(
+                "The record set changed while this task ran (someone else wrote to it): records %s no longer held"
+                " the values read and were left alone." % ", ".join(sorted(str(r["id"]) for r in spared)))
+        deletes = [r for r in deletes if r not in spared]
+    elif None in added.values():
+        # Someone else added the same value between our read and our write: learn its id.
+        reread = _in_set(client.records(zone, rr, record_type), wanted)
     for record in deletes:
         client.delete(record["id"])
+    if reread is not None:
+        gone = {r["id"] for r in deletes}
+        after = [r for r in reread if r["id"] not in gone]
+    return after, warnings
 
 
 def output_records(records, record_type):
@@ -345,12 +418,104 @@ def _diff_view(records, record_type, fqdn, line):
     return {"record": fqdn, "type": record_type, "line": line, "records": items}
 
 
-def run(params, client_factory, check_mode=False, diff_mode=False):
-    """Reconcile one record set (name + type + line) and return the module result."""
-    wanted = check_params(params)
-    client = client_factory()
+class RecordSetsError(AlicloudCasError):
+    """Some items of record_sets failed; the result still holds every item's outcome."""
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
+
+    def to_result(self):
+        return dict(self.result)
+
+
+def _add_first(client, zone, rr, wanted):
+    """Add every value without reading: ``(records added, whether the set must be read)``.
+
+    Alidns refuses a value already in the set (DomainRecordDuplicate) and anything else the
+    read path would refuse too (a CNAME conflict, a full set): either way the set is read, to
+    learn the id and TTL of the value there or to fail with the read path's clear error.
+    """
+    record_type, line = wanted["type"], wanted["line"]
+    priority = wanted["priority"] if record_type == "MX" else None
+    added = []
+    for value in wanted["values"]:
+        try:
+            record_id = client.add(zone, rr, record_type, value, wanted["ttl"], line, priority)
+        except AlibabaCloudError as error:
+            if RetryPolicy.is_retryable(error):  # no refusal: no answer, or a busy service
+                raise
+            return added, True
+        if record_id is None:
+            return added, True
+        added.append({"id": record_id, "value": value, "ttl": wanted["ttl"], "line": line, "priority": priority,
+                      "status": None, "type": record_type})
+    return added, False
+
+
+def _fqdn(zone, rr):
+    return zone if rr == "@" else "%s.%s" % (rr.lower(), zone)
+
+
+def _run_by_id(client, wanted, check_mode, diff_mode):
+    """Delete exactly one record by id: no read unless check or diff mode, or the task named the record."""
+    record_id = wanted["record_id"]
+    read = check_mode or diff_mode or wanted["expect"]
+    record = client.record(record_id) if read else None
+    if record is not None:
+        zone, rr, record_type, line = record["zone"], record["rr"], record["type"], record["line"] or "default"
+    else:
+        zone, rr, record_type, line = wanted["zone"], wanted["rr"], wanted["type"], wanted["line"]
+    fqdn = _fqdn(zone, rr) if zone and rr else wanted["record"]
+    before = [record] if record is not None else []
+    warnings = []
+    if read and record is None:
+        changed, after = False, []
+    elif record is not None and wanted["expect"] and not _is_expected(record, wanted):
+        warnings.append(
+            "Record %s is %s %s %r, not the record this task names; it was left alone. Check record_id."
+            % (record_id, fqdn, record_type, current_value(record_type, record["value"])))
+        changed, after = False, before
+    elif check_mode:
+        changed, after = True, []
+    else:
+        changed, after = client.delete(record_id), []
+    result = {"changed": changed, "zone": zone, "rr": rr, "fqdn": fqdn, "type": record_type,
+              "records": output_records(after, record_type)}
+    if diff_mode:
+        result["diff"] = {"before": _diff_view(before, record_type, fqdn, line),
+                          "after": _diff_view(after, record_type, fqdn, line)}
+    if warnings:
+        result["warnings"] = warnings
+    return result
+
+
+def _is_expected(record, wanted):
+    """Whether the record read is the one the naming options describe."""
+    fqdn = _fqdn(record["zone"], record["rr"] or "")
+    checks = [
+        wanted["zone"] is None or wanted["zone"] == record["zone"],
+        wanted["record"] is None or wanted["record"] == fqdn,
+        wanted["rr"] is None or wanted["rr"] == (record["rr"] or "").lower(),
+        wanted["type"] is None or wanted["type"] == record["type"],
+        wanted["values"] is None or current_value(record["type"], record["value"]) in wanted["values"],
+    ]
+    return all(checks)
+
+
+def _run_one(client, wanted, check_mode, diff_mode):
+    """Reconcile one record set (name + type + line), or delete one record by id."""
+    if wanted["record_id"] is not None:
+        return _run_by_id(client, wanted, check_mode, diff_mode)
     zone, rr, fqdn = locate(client, wanted)
     record_type = wanted["type"]
+    result = {"zone": zone, "rr": rr, "fqdn": fqdn, "type": record_type}
+    added_first = []
+    if wanted["state"] == "present" and wanted["on_existing"] == "keep" and not (check_mode or diff_mode):
+        added_first, read_needed = _add_first(client, zone, rr, wanted)
+        if not read_needed:
+            result.update(changed=True, records=output_records(added_first, record_type))
+            return result
     at_name = _read_name(client, zone, rr)
     current = _in_set(at_name, wanted)
     if wanted["state"] == "present":
@@ -363,23 +528,71 @@ def run(params, client_factory, check_mode=False, diff_mode=False):
     warnings = []
     after = plan["after"]
     if changed and not check_mode:
-        _apply(client, zone, rr, wanted, plan, reread_before_delete=bool(plan["updates"] or plan["adds"]))
-        after = _in_set(client.records(zone, rr, record_type), wanted)
-        expected = {current_value(record_type, r["value"]) for r in plan["after"]}
-        found = {current_value(record_type, r["value"]) for r in after}
-        if found != expected:
-            warnings.append(
-                "The record set changed while this task ran (someone else wrote to it): values %s are"
-                " there, %s were expected. Values this task did not read were left alone."
-                % (sorted(found), sorted(expected)))
-
-    result = {
-        "changed": changed, "zone": zone, "rr": rr, "fqdn": fqdn, "type": record_type,
-        "records": output_records(after, record_type),
-    }
+        after, warnings = _apply(client, zone, rr, wanted, plan)
+    result.update(changed=changed or bool(added_first), records=output_records(after, record_type))
     if diff_mode:
         result["diff"] = {"before": _diff_view(current, record_type, fqdn, wanted["line"]),
                           "after": _diff_view(after, record_type, fqdn, wanted["line"])}
     if warnings:
         result["warnings"] = warnings
     return result
+
+
+def check_record_sets(params):
+    """``[(name, wanted)]`` for every item of record_sets, all checked before any call."""
+    given = [option for option in SINGLE_ONLY if params.get(option) is not None]
+    if given:
+        raise ConfigurationError("%s cannot be combined with record_sets: give it in each item of record_sets instead."
+                                 % given[0], given[0])
+    if not params["record_sets"]:
+        raise ConfigurationError("record_sets is empty; list at least one record set.", "record_sets")
+    items = []
+    for index, item in enumerate(params["record_sets"]):
+        merged = dict((option, item.get(option)) for option in SINGLE_ONLY)
+        for option in ITEM_DEFAULTS:
+            merged[option] = item.get(option) if item.get(option) is not None else params.get(option)
+        try:
+            wanted = check_params(merged)
+        except ConfigurationError as error:
+            where = "record_sets[%d].%s" % (index, error.option or "record")
+            raise ConfigurationError("%s: %s" % (where, error), where)
+        name = item.get("name") or wanted["record"] or wanted["record_id"] or "%s.%s" % (wanted["rr"], wanted["zone"])
+        items.append((name, wanted))
+    return items
+
+
+def _run_batch(params, client_factory, check_mode, diff_mode):
+    items = check_record_sets(params)
+    client = client_factory()
+    results, warnings, diffs = [], [], []
+    for index, (name, wanted) in enumerate(items):
+        try:
+            outcome = _run_one(client, wanted, check_mode, diff_mode)
+            outcome.update(failed=False, msg="")
+        except AlicloudCasError as error:
+            outcome = {"changed": False, "failed": True, "msg": str(error), "zone": wanted["zone"], "rr": wanted["rr"],
+                       "fqdn": wanted["record"], "type": wanted["type"], "records": []}
+            if isinstance(error, AlibabaCloudError):
+                outcome.update(code=error.code, request_id=error.request_id)
+        warnings.extend("record_sets[%d] (%s): %s" % (index, name, text) for text in outcome.pop("warnings", []))
+        if "diff" in outcome:
+            diffs.append(dict(outcome["diff"], before_header=name, after_header=name))
+        results.append(dict(outcome, name=name, values=wanted["values"]))
+    result = {"changed": any(item["changed"] for item in results), "record_sets": results}
+    if diff_mode:
+        result["diff"] = diffs
+    if warnings:
+        result["warnings"] = warnings
+    failed = [item["name"] for item in results if item["failed"]]
+    if failed:
+        raise RecordSetsError("%d of %d record sets failed: %s. Each item's msg says why; the others were done."
+                              % (len(failed), len(results), ", ".join(failed)), result)
+    return result
+
+
+def run(params, client_factory, check_mode=False, diff_mode=False):
+    """The module result: one record set, one record by id, or with ``record_sets`` several in one run."""
+    if params.get("record_sets") is not None:
+        return _run_batch(params, client_factory, check_mode, diff_mode)
+    wanted = check_params(params)
+    return _run_one(client_factory(), wanted, check_mode, diff_mode)

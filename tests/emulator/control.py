@@ -61,6 +61,8 @@ def _check_alidns_settings(body: dict) -> None:
         raise ControlError(400, "ttl_floor must be from 1 to 86400")
     if body.get("show_size_cap") is not None and int(body["show_size_cap"]) < 1:
         raise ControlError(400, "show_size_cap must be null or >= 1")
+    if body.get("record_info_gone_code", "InvalidRR.NoExist") not in ("InvalidRR.NoExist", "DomainRecordNotBelongToUser"):
+        raise ControlError(400, "record_info_gone_code must be 'InvalidRR.NoExist' or 'DomainRecordNotBelongToUser'")
 
 
 def _check_order_settings(body: dict) -> None:

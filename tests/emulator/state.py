@@ -119,6 +119,7 @@ class Settings:
     dns_visibility_delay: float = 0.0  # seconds before a written TXT record counts for CAS validation
     ttl_floor: int = 600  # smallest TTL Alidns accepts: 600 on the free edition, down to 1 on paid ones
     show_size_cap: int | None = None  # most items a list page holds, whatever PageSize/ShowSize asked
+    record_info_gone_code: str = "InvalidRR.NoExist"  # or "DomainRecordNotBelongToUser": DescribeDomainRecordInfo, unknown id
 
 
 class State:

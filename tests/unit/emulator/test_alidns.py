@@ -173,3 +173,18 @@ def test_get_main_domain_name(api, name, main, rr, level):
 
 def test_get_main_domain_name_rejects_garbage(api):
     assert api.error(api.dns("GetMainDomainName", InputString="no spaces.com"), 400) == "InvalidDomainName.Format"
+
+
+def test_describe_domain_record_info(api, emu, make_api):
+    record_id = api.ok(add(api, rr="@", type_="MX", value="mx.example.net", Priority=10, TTL=1200))["RecordId"]
+    info = api.ok(api.dns("DescribeDomainRecordInfo", RecordId=record_id))
+    assert info == {**info, "RecordId": record_id, "DomainName": "example.com", "PunyCode": "example.com", "RR": "@",
+                    "Type": "MX", "Value": "mx.example.net", "TTL": 1200, "Priority": 10, "Line": "default",
+                    "Status": "ENABLE", "Locked": False}
+    assert info["DomainId"] and "DomainRecords" not in info
+    assert api.error(api.dns("DescribeDomainRecordInfo"), 400) == "MissingParameter"
+    emu.control.add_account("999", "LTAIOther", "other-secret")
+    other = make_api("LTAIOther", "other-secret")
+    assert other.error(other.dns("DescribeDomainRecordInfo", RecordId=record_id), 400) == "InvalidRR.NoExist"
+    bad = make_api("LTAIOther", "wrong-secret")
+    assert bad.error(bad.dns("DescribeDomainRecordInfo", RecordId=record_id), 400) == "SignatureDoesNotMatch"

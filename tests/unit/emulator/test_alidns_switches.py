@@ -117,3 +117,18 @@ def test_reset_restores_the_defaults(emu):
     emu.control.reset("demo")
     settings = emu.control.state()["settings"]
     assert (settings["dns_visibility_delay"], settings["ttl_floor"], settings["show_size_cap"]) == (0.0, 600, None)
+
+
+@pytest.mark.parametrize("code", ["InvalidRR.NoExist", "DomainRecordNotBelongToUser"])
+def test_record_info_gone_code(emu, api, code):
+    emu.control.settings(record_info_gone_code=code)
+    record_id = api.ok(_txt(api, "gone", "x"))["RecordId"]
+    api.ok(api.dns("DeleteDomainRecord", RecordId=record_id))
+    assert api.error(api.dns("DescribeDomainRecordInfo", RecordId=record_id), 400) == code
+    # Deleting again answers the documented code whatever the switch says.
+    assert api.error(api.dns("DeleteDomainRecord", RecordId=record_id), 400) == "DomainRecordNotBelongToUser"
+
+
+def test_record_info_gone_code_is_checked(emu):
+    with pytest.raises(ControlRequestError):
+        emu.control.settings(record_info_gone_code="NotFound")

@@ -7,7 +7,8 @@
 It answers like the service in the ways the client depends on: pages (PageSize caps, and
 a lower ``page_cap`` like the emulator's ``show_size_cap``), exact COMBINATION filtering,
 DomainRecordDuplicate on an identical add or no-op update, DomainRecordNotBelongToUser for
-an unknown record ID, and InvalidParameter for a TTL below ``ttl_floor``.
+an unknown record ID (``gone_code`` for DescribeDomainRecordInfo, whose answer is UNCONFIRMED),
+and InvalidParameter for a TTL below ``ttl_floor``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ WRITES = ("AddDomainRecord", "UpdateDomainRecord", "DeleteDomainRecord", "Delete
 
 
 class FakeAlidns:
-    def __init__(self, zones=("example.com",), fuzzy_rr=False, ttl_floor=600, page_cap=None):
+    def __init__(self, zones=("example.com",), fuzzy_rr=False, ttl_floor=600, page_cap=None,
+                 gone_code="InvalidRR.NoExist"):
         self.zones = [{"DomainName": z, "PunyCode": z} for z in zones]
         self.ttl_floor = ttl_floor
         self.page_cap = page_cap
+        self.gone_code = gone_code
         self.records = {}
         self.calls = []
         self.fuzzy_rr = fuzzy_rr  # answer RRKeyWord as a substring match, as outside COMBINATION
@@ -84,6 +87,13 @@ class FakeAlidns:
                  and (keyword in r["RR"].lower() if self.fuzzy_rr else r["RR"].lower() == keyword)
                  and (not params.get("Type") or r["Type"] == params["Type"])]
         return {"TotalCount": len(items), "DomainRecords": {"Record": [dict(r) for r in self._page(items, params, 500)]}}
+
+    def _DescribeDomainRecordInfo(self, params):
+        record = self.records.get(params["RecordId"])
+        if record is None:
+            raise AlibabaCloudError("The domain record does not exist.", code=self.gone_code, http_status=400,
+                                    action="DescribeDomainRecordInfo")
+        return dict(record, PunyCode=record["DomainName"])
 
     def _slot_has(self, params, exclude=None):
         return any(r["RecordId"] != exclude and (r["RR"], r["Type"], r["Line"], r["Value"])

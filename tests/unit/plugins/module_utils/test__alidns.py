@@ -58,6 +58,16 @@ def test_find_zone_longest_suffix_and_idn():
     assert client.find_zone("_dnsauth.www.sub.example.com") == "sub.example.com"
     assert client.find_zone("www.example.com") == "example.com"
     assert client.find_zone("xn--bcher-kva.example") == "xn--bcher-kva.example"
+    assert fake.actions() == ["DescribeDomains"]  # the zones are listed once per client
+
+
+def test_zones_are_listed_once_per_client():
+    fake = FakeAlidns(zones=["zone%03d.com" % i for i in range(150)])
+    client = AlidnsClient(fake)
+    for index in (1, 120, 149):
+        assert client.find_zone("www.zone%03d.com" % index) == "zone%03d.com" % index
+    assert fake.actions() == ["DescribeDomains", "DescribeDomains"]  # two pages, once
+    assert AlidnsClient(fake).zones() == client.zones()
 
 
 def test_find_zone_failure_names_the_zones_considered():
@@ -130,7 +140,7 @@ def test_update_takes_duplicate_as_done_and_raises_other_errors():
     fake = FakeAlidns()
     record_id = fake.seed("example.com", "www", "A", "192.0.2.1")
     client = AlidnsClient(fake)
-    # Nothing to report: callers re-read the set instead of trusting a flag.
+    # Nothing to report: the value is there either way.
     assert client.update(record_id, "www", "A", "192.0.2.2", 600, "default") is None
     assert client.update(record_id, "www", "A", "192.0.2.2", 600, "default") is None
     assert fake.values("example.com", "www", "A") == ["192.0.2.2"]
@@ -143,9 +153,23 @@ def test_delete_of_a_record_already_gone_succeeds():
     fake = FakeAlidns()
     record_id = fake.seed("example.com", "www", "A", "192.0.2.1")
     client = AlidnsClient(fake)
-    client.delete(record_id)
-    client.delete(record_id)
+    assert client.delete(record_id) is True
+    assert client.delete(record_id) is False
     assert fake.records == {}
+
+
+@pytest.mark.parametrize("gone_code", ["InvalidRR.NoExist", "DomainRecordNotBelongToUser"])
+def test_record_by_id_and_a_record_gone(gone_code):
+    fake = FakeAlidns(zones=["xn--bcher-kva.example"], gone_code=gone_code)
+    record_id = fake.seed("xn--bcher-kva.example", "_dnsauth", "TXT", "token")
+    client = AlidnsClient(fake)
+    record = client.record(record_id)
+    assert (record["id"], record["zone"], record["rr"], record["type"], record["value"]) == (
+        record_id, "xn--bcher-kva.example", "_dnsauth", "TXT", "token")
+    assert client.record("404") is None
+    fake.gone_code = "InvalidParameter"
+    with pytest.raises(AlibabaCloudError):
+        client.record("404")
 
 
 @pytest.mark.parametrize("floor", [1, 600])

@@ -36,6 +36,12 @@ def no_client():
     raise AssertionError("input checks must fail before a client is built")
 
 
+def without_status(records):
+    """Records as compared between a run that wrote them (Alidns answers no status to a
+    write) and one that read them."""
+    return [{k: v for k, v in r.items() if k != "status"} for r in records]
+
+
 # --- values ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("given, content", [
@@ -192,12 +198,13 @@ def test_create_then_idempotent():
     first = run_on(fake, record="www.example.com", type="A", values=["192.0.2.2", "192.0.2.1"])
     assert first["changed"] is True
     assert [r["value"] for r in first["records"]] == ["192.0.2.1", "192.0.2.2"]
-    assert all(r["id"] and r["status"] == "ENABLE" and r["ttl"] == 600 for r in first["records"])
+    assert all(r["id"] and r["status"] is None and r["ttl"] == 600 for r in first["records"])
     fake.calls.clear()
     second = run_on(fake, record="www.example.com", type="A", values=["192.0.2.1", "192.0.2.2", "192.0.2.1"])
     assert second["changed"] is False
     assert fake.writes() == []
-    assert second["records"] == first["records"]
+    assert without_status(second["records"]) == without_status(first["records"])
+    assert {r["status"] for r in second["records"]} == {"ENABLE"}
 
 
 def test_replace_equal_sizes_updates_in_place():
@@ -301,12 +308,18 @@ def test_keep_adds_and_leaves_other_values():
     fake.seed(Z, "_dnsauth", "TXT", "theirs")
     result = run_on(fake, record="_dnsauth.example.com", values=["ours"], on_existing="keep")
     assert result["changed"] is True
-    assert fake.write_actions() == ["AddDomainRecord"]
+    assert fake.actions() == ["DescribeDomains", "AddDomainRecord"]  # added first, nothing read
     assert fake.values(Z, "_dnsauth", "TXT") == ["ours", "theirs"]
-    assert [r["value"] for r in result["records"]] == ["ours", "theirs"]
+    assert [r["value"] for r in result["records"]] == ["ours"]
+    ours = result["records"][0]["id"]
     fake.calls.clear()
-    assert run_on(fake, record="_dnsauth.example.com", values=["ours"], on_existing="keep")["changed"] is False
-    assert fake.writes() == []
+    again = run_on(fake, record="_dnsauth.example.com", values=["ours"], on_existing="keep")
+    assert again["changed"] is False
+    # The add is refused as a duplicate, so the set is read: both values, ours with its id.
+    assert fake.actions() == ["DescribeDomains", "AddDomainRecord", "DescribeDomainRecords"]
+    assert fake.values(Z, "_dnsauth", "TXT") == ["ours", "theirs"]
+    assert [(r["value"], r["id"]) for r in again["records"]][0] == ("ours", ours)
+    assert [r["value"] for r in again["records"]] == ["ours", "theirs"]
 
 
 def test_keep_updates_ttl_of_our_values_only():
@@ -334,15 +347,16 @@ def test_keep_and_fail_adds_when_only_our_values_exist():
     assert fake.values(Z, "t", "TXT") == ["a", "b"]
 
 
-def test_keep_never_deletes_a_value_added_between_read_and_write():
+def test_keep_never_deletes_a_value_added_meanwhile():
     fake = FakeAlidns()
     fake.seed(Z, "_dnsauth", "TXT", "old")
     fake.before["AddDomainRecord"] = lambda: fake.seed(Z, "_dnsauth", "TXT", "racer")
-    result = run_on(fake, record="_dnsauth.example.com", values=["ours"], on_existing="keep")
-    assert fake.values(Z, "_dnsauth", "TXT") == ["old", "ours", "racer"]
+    result = run_on(fake, record="_dnsauth.example.com", values=["ours", "more"], on_existing="keep")
+    assert fake.values(Z, "_dnsauth", "TXT") == ["more", "old", "ours", "racer"]
     assert "DeleteDomainRecord" not in fake.actions()
-    assert [r["value"] for r in result["records"]] == ["old", "ours", "racer"]
-    assert "someone else" in result["warnings"][0]
+    # Nothing was read: the records are the values added, with the ids Alidns answered.
+    assert [r["value"] for r in result["records"]] == ["more", "ours"]
+    assert all(r["id"] for r in result["records"]) and "warnings" not in result
 
 
 def test_replace_rereads_before_deleting_and_spares_a_record_changed_meanwhile():
@@ -368,6 +382,8 @@ def test_concurrent_add_of_the_same_value_counts_as_done():
     result = run_on(fake, record="t.example.com", values=["ours"])
     assert result["changed"] is True and "warnings" not in result
     assert fake.values(Z, "t", "TXT") == ["ours"]
+    # The add answered no id (a duplicate): the set is read once more to learn it.
+    assert [r["id"] for r in result["records"]] == list(fake.records)
 
 
 # --- absent -----------------------------------------------------------------------------------
@@ -399,7 +415,7 @@ def test_absent_deletes_without_a_second_read():
     fake = FakeAlidns()
     fake.seed(Z, "t", "TXT", "a")
     run_on(fake, record="t.example.com", state="absent")
-    assert fake.actions() == ["DescribeDomains", "DescribeDomainRecords", "DeleteDomainRecord", "DescribeDomainRecords"]
+    assert fake.actions() == ["DescribeDomains", "DescribeDomainRecords", "DeleteDomainRecord"]
 
 
 # --- CNAME coexistence ------------------------------------------------------------------------
@@ -530,7 +546,7 @@ def test_record_set_is_idempotent_through_the_emulator(emu, settings):
 
     emu.control.clear_calls()
     second = run(params(**wanted), client)
-    assert second["changed"] is False and second["records"] == first["records"]
+    assert second["changed"] is False and without_status(second["records"]) == without_status(first["records"])
     assert _writes(emu) == []
     # Pages actually served: 111 zones and 55 records, in pages of 100 / 500 unless capped.
     cap = settings.get("show_size_cap") or 500
@@ -557,3 +573,244 @@ def test_ttl_floor_of_the_zone_decides_through_the_emulator(emu, floor):
         run(wanted, client)
     assert info.value.option == "ttl" and "refused ttl 60" in str(info.value)
     assert run(dict(wanted, state="absent", values=None), client)["changed"] is False  # nothing was written
+
+
+# --- few calls: add first, delete by record id, record_sets, no re-read after writes --------
+
+def _demo(emu, **settings):
+    """A client factory on the demo seed (zone example.com), the call log cleared."""
+    from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
+    from ansible_collections.alicloud.cas.plugins.module_utils._transport import ALIDNS_VERSION, RetryPolicy, RpcClient
+
+    emu.control.reset("demo")
+    if settings:
+        emu.control.settings(**settings)
+    rpc = RpcClient(emu.base_url, ALIDNS_VERSION, Credentials(EMULATOR_KEY, EMULATOR_SECRET), verify=emu.ca_path,
+                    retry_policy=RetryPolicy(max_attempts=1))
+    return lambda: AlidnsClient(rpc)
+
+
+def _calls(emu):
+    return [c["action"] for c in emu.control.calls()]
+
+
+def _emulated_records(emu, rr):
+    zone = emu.control.state()["zones"][EMULATOR_ACCOUNT]["example.com"]
+    return sorted((r["value"], r["record_id"], r["ttl"]) for r in zone if r["rr"] == rr)
+
+
+def _seed(client, rr, value, record_type="TXT", ttl=600):
+    return client().add(Z, rr, record_type, value, ttl, "default")
+
+
+def test_first_publish_adds_without_reading(emu):
+    client = _demo(emu)
+    result = run(params(record="_dnsauth.www.example.com", values=["token"], on_existing="keep"), client)
+    assert _calls(emu) == ["DescribeDomains", "AddDomainRecord"]
+    [(value, record_id, ttl)] = _emulated_records(emu, "_dnsauth.www")
+    assert result["changed"] is True
+    assert result["records"] == [{"id": record_id, "value": "token", "ttl": 600, "line": "default", "status": None}]
+    assert (result["zone"], result["rr"], result["fqdn"]) == (Z, "_dnsauth.www", "_dnsauth.www.example.com")
+
+
+def test_value_already_there_falls_back_to_reading_the_set(emu):
+    client = _demo(emu)
+    theirs, ours = _seed(client, "_dnsauth", "theirs"), _seed(client, "_dnsauth", "token")
+    emu.control.clear_calls()
+    result = run(params(record="_dnsauth.example.com", values=["token"], ttl=1200, on_existing="keep"), client)
+    # Refused as a duplicate: read to learn the record's id, then its TTL is put right.
+    assert _calls(emu) == ["DescribeDomains", "AddDomainRecord", "DescribeDomainRecords", "UpdateDomainRecord"]
+    assert result["changed"] is True
+    assert [(r["value"], r["id"], r["ttl"]) for r in result["records"]] == [("theirs", theirs, 600), ("token", ours, 1200)]
+    assert _emulated_records(emu, "_dnsauth") == [("theirs", theirs, 600), ("token", ours, 1200)]
+
+
+def test_add_first_refused_for_a_cname_fails_with_the_read_paths_error(emu):
+    client = _demo(emu)
+    _seed(client, "www", "target.example.net", record_type="CNAME")
+    emu.control.clear_calls()
+    with pytest.raises(ConfigurationError, match="is a CNAME") as info:
+        run(params(record="www.example.com", values=["x"], on_existing="keep"), client)
+    assert info.value.option == "type"
+    assert _calls(emu) == ["DescribeDomains", "AddDomainRecord", "DescribeDomainRecords"]
+    assert [v for v, _i, _t in _emulated_records(emu, "www")] == ["target.example.net"]
+
+
+def test_replace_writes_without_reading_again(emu):
+    client = _demo(emu)
+    old = _seed(client, "www", "192.0.2.1", record_type="A")
+    emu.control.clear_calls()
+    result = run(params(record="www.example.com", type="A", values=["192.0.2.7", "192.0.2.8"]), client)
+    assert _calls(emu) == ["DescribeDomains", "DescribeDomainRecords", "UpdateDomainRecord", "AddDomainRecord"]
+    assert [(r["value"], r["id"]) for r in result["records"]] == [
+        (value, record_id) for value, record_id, _ttl in _emulated_records(emu, "www")]
+    assert result["records"][0]["id"] == old
+
+
+@pytest.mark.parametrize("gone_code", ["InvalidRR.NoExist", "DomainRecordNotBelongToUser"])
+def test_delete_by_record_id(emu, gone_code):
+    client = _demo(emu, record_info_gone_code=gone_code)
+    record_id = _seed(client, "_dnsauth", "token")
+    emu.control.clear_calls()
+    result = run(params(type=None, record_id=record_id, state="absent"), client)
+    assert _calls(emu) == ["DeleteDomainRecord"]
+    assert result == {"changed": True, "zone": None, "rr": None, "fqdn": None, "type": None, "records": []}
+    assert _emulated_records(emu, "_dnsauth") == []
+    emu.control.clear_calls()
+    again = run(params(type=None, record_id=record_id, state="absent"), client)
+    assert _calls(emu) == ["DeleteDomainRecord"] and again["changed"] is False
+    # Check and diff mode read the record to predict; a record gone predicts no change.
+    emu.control.clear_calls()
+    assert run(params(type=None, record_id=record_id, state="absent"), client, check_mode=True,
+               diff_mode=True)["changed"] is False
+    assert _calls(emu) == ["DescribeDomainRecordInfo"]
+
+
+def test_delete_by_record_id_in_check_and_diff_mode(emu):
+    client = _demo(emu)
+    keep = _seed(client, "_dnsauth", "theirs")
+    record_id = _seed(client, "_dnsauth", "token")
+    emu.control.clear_calls()
+    check = run(params(type=None, record_id=record_id, state="absent"), client, check_mode=True, diff_mode=True)
+    assert _calls(emu) == ["DescribeDomainRecordInfo"]
+    assert check["changed"] is True and (check["zone"], check["rr"], check["fqdn"], check["type"]) == (
+        Z, "_dnsauth", "_dnsauth.example.com", "TXT")
+    assert check["diff"] == {
+        "before": {"record": "_dnsauth.example.com", "type": "TXT", "line": "default",
+                   "records": [{"value": "token", "ttl": 600, "line": "default"}]},
+        "after": {"record": "_dnsauth.example.com", "type": "TXT", "line": "default", "records": []}}
+    assert len(_emulated_records(emu, "_dnsauth")) == 2
+    emu.control.clear_calls()
+    real = run(params(type=None, record_id=record_id, state="absent"), client, diff_mode=True)
+    assert _calls(emu) == ["DescribeDomainRecordInfo", "DeleteDomainRecord"]
+    assert real["diff"] == check["diff"] and real["changed"] is True
+    assert [i for _v, i, _t in _emulated_records(emu, "_dnsauth")] == [keep]
+
+
+@pytest.mark.parametrize("naming", [
+    dict(record="_other.example.com"), dict(zone=Z, rr="_other"), dict(zone="example.net"), dict(type="CNAME"),
+    dict(type="TXT", values=["other"]),
+])
+def test_delete_by_record_id_leaves_a_record_the_task_does_not_name(emu, naming):
+    client = _demo(emu)
+    record_id = _seed(client, "_dnsauth", "token")
+    emu.control.clear_calls()
+    result = run(params(**dict(dict(type=None), **naming, record_id=record_id, state="absent")), client)
+    assert _calls(emu) == ["DescribeDomainRecordInfo"]
+    assert result["changed"] is False and "left alone" in result["warnings"][0]
+    assert [r["id"] for r in result["records"]] == [record_id]
+    assert len(_emulated_records(emu, "_dnsauth")) == 1
+
+
+def test_delete_by_record_id_when_the_task_names_the_record_checks_it_first(emu):
+    client = _demo(emu)
+    record_id = _seed(client, "_dnsauth", "token")
+    emu.control.clear_calls()
+    result = run(params(record="_dnsauth.example.com", values=['"token"'], record_id=record_id, state="absent"), client)
+    assert _calls(emu) == ["DescribeDomainRecordInfo", "DeleteDomainRecord"]
+    assert result["changed"] is True and "warnings" not in result
+
+
+@pytest.mark.parametrize("overrides, option, text", [
+    (dict(record_id="1", state="present", values=["x"]), "record_id", "state=absent"),
+    (dict(record_id=" ", state="absent"), "record_id", "must not be empty"),
+    (dict(record_id="1", state="absent", type=None, values=["x"]), "values", "need type"),
+    (dict(record_id="1", state="absent", type="MX", priority=10), "priority", "record_id"),
+    (dict(record_id="1", state="absent", rr="www"), "rr", "together with zone"),
+    (dict(type=None, record="www.example.com", values=["x"]), "type", "type is required"),
+])
+def test_record_id_input_checks_fail_before_any_call(overrides, option, text):
+    with pytest.raises(ConfigurationError) as info:
+        run(params(**overrides), no_client)
+    assert info.value.option == option and text in str(info.value)
+
+
+def test_record_sets_publish_and_clean_up_in_two_runs(emu):
+    client = _demo(emu)
+    emu.control.add_zone(EMULATOR_ACCOUNT, "example.net")
+    batch = dict(params(type="TXT", on_existing="keep"), record_sets=[
+        {"name": "www", "record": "_dnsauth.www.example.com", "values": ["t1"]},
+        {"name": "net", "record": "_dnsauth.example.net", "values": ["t2"]},
+        {"name": "apex", "zone": Z, "rr": "_dnsauth", "values": ["t3"], "ttl": 1200},
+    ])
+    published = run(batch, client)
+    assert _calls(emu) == ["DescribeDomains"] + ["AddDomainRecord"] * 3
+    assert published["changed"] is True
+    assert [(i["name"], i["failed"], i["zone"], i["fqdn"]) for i in published["record_sets"]] == [
+        ("www", False, Z, "_dnsauth.www.example.com"), ("net", False, "example.net", "_dnsauth.example.net"),
+        ("apex", False, Z, "_dnsauth.example.com")]
+    assert published["record_sets"][2]["records"][0]["ttl"] == 1200
+    assert [i["values"] for i in published["record_sets"]] == [["t1"], ["t2"], ["t3"]]
+    emu.control.clear_calls()
+    cleanup = dict(params(type=None), record_sets=[
+        {"name": item["name"], "record_id": item["records"][0]["id"], "state": "absent"}
+        for item in published["record_sets"]])
+    removed = run(cleanup, client)
+    assert _calls(emu) == ["DeleteDomainRecord"] * 3
+    assert [i["changed"] for i in removed["record_sets"]] == [True] * 3
+    assert emu.control.state()["zones"][EMULATOR_ACCOUNT]["example.net"] == []
+
+
+def test_record_sets_one_failing_item_fails_the_task_with_every_item(emu):
+    from ansible_collections.alicloud.cas.plugins.module_utils._dns_record import RecordSetsError
+
+    client = _demo(emu)
+    batch = dict(params(type="TXT", on_existing="keep"), record_sets=[
+        {"name": "ok", "record": "_dnsauth.www.example.com", "values": ["t1"]},
+        {"name": "no-zone", "record": "_dnsauth.www.example.org", "values": ["t2"]},
+        {"name": "bad-line", "record": "_dnsauth.api.example.com", "values": ["t3"], "line": "nosuchline"},
+        {"name": "ok-too", "record": "_dnsauth.example.com", "values": ["t4"]},
+    ])
+    with pytest.raises(RecordSetsError, match="2 of 4 record sets failed: no-zone, bad-line") as info:
+        run(batch, client)
+    items = info.value.to_result()["record_sets"]
+    assert [(i["name"], i["failed"], i["changed"]) for i in items] == [
+        ("ok", False, True), ("no-zone", True, False), ("bad-line", True, False), ("ok-too", False, True)]
+    assert "No Alidns zone of this account holds" in items[1]["msg"]
+    assert items[2]["code"] == "InvalidParameter" and items[2]["request_id"]
+    assert info.value.to_result()["changed"] is True
+    assert _calls(emu).count("DescribeDomains") == 1
+    assert [v for v, _i, _t in _emulated_records(emu, "_dnsauth.www")] == ["t1"]
+    assert [v for v, _i, _t in _emulated_records(emu, "_dnsauth")] == ["t4"]
+
+
+@pytest.mark.parametrize("item, option, text", [
+    ({"record": "www.example.com", "values": ["not-an-ip"], "type": "A"}, "record_sets[1].values", "IPv4"),
+    ({"record": "www.example.com", "values": ["x"], "ttl": 0}, "record_sets[1].ttl", "not a DNS TTL"),
+    ({"values": ["x"]}, "record_sets[1].record", "Set record"),
+    ({"record_id": "1", "values": ["x"]}, "record_sets[1].record_id", "state=absent"),
+    ({"record": "www.example.com", "values": ["x"], "type": "SOA"}, "record_sets[1].type", "type must be one of"),
+])
+def test_record_sets_bad_input_in_any_item_makes_no_call(item, option, text):
+    batch = dict(params(), record_sets=[{"record": "ok.example.com", "values": ["x"]}, item])
+    with pytest.raises(ConfigurationError) as info:
+        run(batch, no_client)
+    assert info.value.option == option
+    assert str(info.value).startswith(option + ": ") and text in str(info.value)
+
+
+@pytest.mark.parametrize("overrides, option", [
+    (dict(record="www.example.com"), "record"), (dict(values=["x"]), "values"), (dict(record_id="1"), "record_id"),
+    (dict(record_sets=[]), "record_sets"),
+])
+def test_record_sets_refuses_single_record_options(overrides, option):
+    batch = dict(params(), record_sets=[{"record": "ok.example.com", "values": ["x"]}])
+    batch.update(overrides)
+    with pytest.raises(ConfigurationError) as info:
+        run(batch, no_client)
+    assert info.value.option == option
+
+
+def test_record_sets_check_and_diff_mode_per_item():
+    fake = FakeAlidns()
+    gone = fake.seed(Z, "old", "TXT", "x")
+    batch = dict(params(type=None), record_sets=[
+        {"name": "new", "record": "_dnsauth.example.com", "type": "TXT", "values": ["t"], "on_existing": "keep"},
+        {"name": "old", "record_id": gone, "state": "absent"},
+    ])
+    result = run(batch, lambda: AlidnsClient(fake), check_mode=True, diff_mode=True)
+    assert fake.writes() == []
+    assert [(i["name"], i["changed"]) for i in result["record_sets"]] == [("new", True), ("old", True)]
+    assert [d["before_header"] for d in result["diff"]] == ["new", "old"]
+    assert result["record_sets"][1]["diff"]["before"]["records"][0]["value"] == "x"
+    assert result["record_sets"][0]["diff"]["after"]["records"][0]["value"] == "t"
