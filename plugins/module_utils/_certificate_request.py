@@ -783,7 +783,9 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, 
                 return create_order(cas, wanted, all_orders, orders, order_reason, check_mode, diff_mode)
         else:
             # No quota read first: a create without quota is refused (NotRemainCount, NotFoundPackage,
-            # reference 2.6) and spends nothing, so the refusal itself sends auto on to V2.0.
+            # reference 2.6) and spends nothing, so the refusal itself sends auto on to V2.0. The table
+            # is documented for CreateCertificateWithCsrRequest; that CreateCertificateRequest answers the
+            # same codes is UNCONFIRMED. Any other refusal fails the task, nothing spent on either flow.
             try:
                 return create_order(cas, wanted, all_orders, orders, order_reason, check_mode, diff_mode)
             except AlibabaCloudError as error:

@@ -20,14 +20,21 @@ description:
     instance the same rules as for an order apply: the validation method must match, and the key (O(csr)'s public key
     against the issued certificate; a CAS-generated key against a CSR; O(key_algorithm)). Unlike an order, a pending
     instance shows its CSR, method and key algorithm, so a change is noticed while it is still pending."
-  - "Choosing, with O(source=auto), when nothing can be reused: V1.0 quota of the product code (O(product_code), or
-    the default plan) if any remains (C(DescribePackageState)); otherwise an C(inactive) instance whose spec holds the
-    name(s) (single, wildcard, number of names) and whose type O(instance_type) allows. A paid (C(BUY)) instance is
-    never used unless O(instance_type=BUY). When nothing fits, the task fails before any write and says what it
-    looked at: the V1.0 quota and the inactive instances by type."
+  - "Choosing, with O(source=auto), when nothing can be reused: a V1.0 order on the quota of the product code
+    (O(product_code), or the default plan). The quota is not read first: CAS refuses a create without quota
+    (C(NotRemainCount), C(NotFoundPackage)) and spends nothing, and the task then goes on with an C(inactive)
+    instance whose spec holds the name(s) (single, wildcard, number of names) and whose type O(instance_type)
+    allows. In check mode, which writes nothing, the quota is read (C(DescribePackageState)) instead. A paid
+    (C(BUY)) instance is never used unless O(instance_type=BUY). When nothing fits, the task fails without having
+    spent anything and says what it looked at: the V1.0 quota and the inactive instances by type."
+  - "The instances are listed once per run (C(ListInstances), no filter, all pages): the same list shows an
+    application to resume and the inactive instances to spend. With O(source=auto) it is read before any V1.0
+    create too, so that V1.0 quota is never spent on names that a V2.0 application already holds. Before an instance
+    is spent it is read again (C(GetInstanceDetail)), as the list may lag: one that already holds this application
+    (made a moment ago, not yet listed) is reused instead."
   - "In V2.0 the applicant (O(username), O(email), O(phone)) is a CAS contact: an existing contact with that name and
-    the visible parts of its phone and email is used (C(ListContact)), and one is created (C(CreateContact)) only
-    when none matches, once per account."
+    the visible parts of its phone and email is used (C(ListContact), read once), and one is created
+    (C(CreateContact)) only when none matches, once per account."
   - "An application is never submitted twice. C(ApplyCertificate) returns only a request id; when its answer is lost
     the instance is read again (C(GetInstanceDetail)) and, when it shows the application pending for these names,
     it is adopted with a warning; if it never does, the task fails saying the application may exist
@@ -84,8 +91,8 @@ options:
     description:
       - Where the certificate comes from. V(package) is a V1.0 order on resource-package quota, V(instance) an
         application on a V2.0 subscription instance.
-      - V(auto) looks at both for something to reuse, then spends V1.0 quota if any remains for the product code,
-        else an inactive instance of O(instance_type) whose spec fits.
+      - V(auto) looks at both for something to reuse, then submits a V1.0 order, and when CAS refuses it for want of
+        quota (nothing spent), uses an inactive instance of O(instance_type) whose spec fits.
     type: str
     choices: [auto, package, instance]
     default: auto
@@ -132,7 +139,7 @@ options:
         order for the domain matches whatever its plan. A wildcard O(domain) then needs O(product_code) as soon as a
         new order must be submitted.
       - With O(state=absent), only orders of this plan are withdrawn when it is set.
-      - V1.0 only; refused with O(source=instance). With O(source=auto) it is the plan whose quota is looked at.
+      - V1.0 only; refused with O(source=instance). With O(source=auto) it is the plan whose quota is tried first.
     type: str
     choices:
       - digicert-free-1-free

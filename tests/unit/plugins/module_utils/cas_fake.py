@@ -141,9 +141,9 @@ class FakeCasApi:
 
     def handle(self, action, params):
         self.calls.append((action, dict(params)))
-        if action in self.errors:
-            raise self.errors.pop(action)
         try:
+            if action in self.errors:
+                raise self.errors.pop(action)
             return getattr(self, "_" + action)(params)
         except AlibabaCloudError:
             self.refused.append(len(self.calls) - 1)

@@ -913,3 +913,14 @@ def test_an_instance_prepared_for_the_names_comes_first_then_blank_ones():
     assert v2_converge(api, check_mode=True, **APPLICANT)["instance_id"] == blank
     del api.instances[blank]
     assert v2_converge(api, check_mode=True, **APPLICANT)["instance_id"] == other
+
+
+def test_auto_fails_on_a_create_refused_for_another_reason_and_spends_no_instance():
+    api = v2_account(quota=5)
+    instance_id = api.add_instance("TEST")
+    api.errors["CreateCertificateRequest"] = AlibabaCloudError(
+        "refused", code="CreateCertificateRequestFailed", http_status=403, action="CreateCertificateRequest")
+    with pytest.raises(AlibabaCloudError) as caught:
+        v2_converge(api, **APPLICANT)
+    assert caught.value.code == "CreateCertificateRequestFailed"
+    assert api.accepted_writes() == [] and api.instances[instance_id]["Status"] == "inactive"
