@@ -35,7 +35,11 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import
     new_client_token,
     normalize_instance,
 )
-from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError, ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
+    AlibabaCloudError,
+    AlicloudCasError,
+    ConfigurationError,
+)
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import (
     DEFAULT_PRODUCT_CODE,
     check_csr,
@@ -923,17 +927,118 @@ def ensure_absent_everywhere(cas, wanted, check_mode=False, diff_mode=False, ins
     return result
 
 
+# --- batch mode (certificates) ------------------------------------------------------------------------
+
+# The options an item of ``certificates`` may set; the module's other options are the items' defaults.
+ITEM_OPTIONS = ("domain", "domains", "product_code", "validate_type", "csr", "source", "instance_id",
+                "instance_type", "key_algorithm", "tags", "force")
+# What names one certificate, so it cannot be a default shared by every item.
+ITEM_ONLY_OPTIONS = ("domain", "domains", "instance_id", "csr")
+
+
+class BatchError(AlicloudCasError):
+    """Some items of a batch failed; the result still holds every item's outcome."""
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
+
+    def to_result(self):
+        return dict(self.result)
+
+
+def check_batch(params):
+    """``[(name, wanted)]`` for every item of ``certificates``, all checked before any call.
+
+    An error names the item and the option (``certificates[2].domain``) when the item set it,
+    and the module's option when the item took it as a default.
+    """
+    batch = params["certificates"]
+    given = [option for option in ITEM_ONLY_OPTIONS if params.get(option) is not None]
+    if given:
+        raise ConfigurationError(
+            "%s cannot be combined with certificates: give it in each item of certificates instead." % given[0],
+            given[0])
+    if not batch:
+        raise ConfigurationError("certificates is empty; list at least one certificate to request.", "certificates")
+    defaults = {key: value for key, value in params.items() if key != "certificates"}
+    items, names = [], {}
+    for index, entry in enumerate(batch):
+        entry = entry or {}
+        merged = dict(defaults)
+        merged.update((key, entry[key]) for key in ITEM_OPTIONS if entry.get(key) is not None)
+        try:
+            wanted = check_options(merged)
+        except ConfigurationError as error:
+            if error.option and entry.get(error.option) is None and error.option not in ITEM_ONLY_OPTIONS:
+                raise
+            where = "certificates[%d].%s" % (index, error.option or "domain")
+            raise ConfigurationError("%s: %s" % (where, error), where) from error
+        name = entry.get("name") or ",".join(wanted["names"])
+        if name in names:
+            raise ConfigurationError(
+                "certificates[%d].name: %r is already the name of certificates[%d]; give each item its own name"
+                " (or names)." % (index, name, names[name]), "certificates[%d].name" % index)
+        names[name] = index
+        items.append((name, wanted))
+    return items
+
+
+def _converge(cas, instances, wanted, check_mode, diff_mode, now_ms):
+    if wanted["state"] == "absent":
+        return ensure_absent_everywhere(cas, wanted, check_mode, diff_mode, instances)
+    return ensure_present(cas, wanted, check_mode, diff_mode, now_ms, instances)
+
+
+def _failed_item(name, error):
+    item = {"name": name, "failed": True, "msg": str(error), "changed": False, "source": None, "order_id": None,
+            "instance_id": None, "status": None, "phase": None, "validations": [], "validation": None}
+    item.update(error.to_result())
+    for field in ("code", "request_id"):
+        if getattr(error, field, None):
+            item[field] = getattr(error, field)
+    return item
+
+
+def run_batch(items, cas, instances, check_mode=False, diff_mode=False, now_ms=None):
+    """Each item in input order over the one client; an item's error is that item's outcome."""
+    results, warnings, before, after = [], [], {}, {}
+    for name, wanted in items:
+        try:
+            outcome = _converge(cas, instances, wanted, check_mode, diff_mode, now_ms)
+        except AlicloudCasError as error:
+            results.append(_failed_item(name, error))
+            continue
+        warnings.extend("[%s] %s" % (name, warning) for warning in outcome.get("warnings", []))
+        if "diff" in outcome:
+            before[name], after[name] = outcome["diff"]["before"], outcome["diff"]["after"]
+        results.append(dict(outcome, name=name, failed=False, msg=""))
+    result = {"changed": any(item["changed"] for item in results), "certificates": results}
+    if diff_mode:
+        result["diff"] = _diff(before, after)
+    failed = [item["name"] for item in results if item["failed"]]
+    if failed:
+        raise BatchError("%d of %d certificates failed: %s. Each item's msg says why; the others went on." % (
+            len(failed), len(results), ", ".join(failed)), result)
+    result["warnings"] = warnings
+    return result
+
+
 def run(params, cas_factory, check_mode=False, diff_mode=False, now_ms=None, instances_factory=None):
     """Check the options, then (and only then) connect and converge.
 
     ``instances_factory(cas)`` builds the V2.0 client; by default it shares the CAS client's
-    connection.
+    connection. With ``certificates`` every item is checked first, then each is converged in
+    turn over the same clients.
     """
-    wanted = check_options(params)
+    if params.get("certificates") is not None:
+        items = check_batch(params)
+    else:
+        items = [(None, check_options(params))]
     cas = cas_factory()
     instances = None
-    if wanted["source"] != "package":
+    if any(wanted["source"] != "package" for _name, wanted in items):
         instances = (instances_factory or (lambda client: CasInstancesClient(client.rpc)))(cas)
-    if wanted["state"] == "absent":
-        return ensure_absent_everywhere(cas, wanted, check_mode, diff_mode, instances)
-    return ensure_present(cas, wanted, check_mode, diff_mode, now_ms, instances)
+    if items[0][0] is None:
+        return _converge(cas, instances, items[0][1], check_mode, diff_mode, now_ms)
+    return run_batch(items, cas, instances, check_mode, diff_mode, now_ms)

@@ -75,7 +75,7 @@ options:
       - The one domain of the certificate, for example V(www.example.com), or V(*.example.com) for a wildcard.
       - An internationalised name is converted to punycode. Scheme, port, path and a wildcard anywhere but as the
         whole first label are refused.
-      - Exactly one of O(domain) and O(domains) is required.
+      - Exactly one of O(domain), O(domains) and O(certificates) is required.
     type: str
   domains:
     description:
@@ -201,6 +201,74 @@ options:
         M(alicloud.cas.certificate_file_info).
     type: int
     default: 30
+  certificates:
+    description:
+      - Several requests in one run, in place of O(domain) or O(domains). The items are handled one at a time, in
+        this order, over one connection; each is the same as a task of its own with the item's options, and the
+        module's other options (O(state), O(username), O(email), O(phone), O(renew_before_days), and O(source),
+        O(product_code), O(validate_type), O(instance_type), O(key_algorithm), O(tags), O(force) when an item does
+        not set them) are the defaults of every item.
+      - Every item is checked before the first API call; bad input fails the task naming the item and option, for
+        example C(certificates[2].domain).
+      - One item's failure does not stop the others. The task then fails, naming the items that failed, and still
+        returns RV(certificates) with every item's outcome.
+      - Check mode and diff mode work for each item.
+      - O(domain), O(domains), O(instance_id) and O(csr) are set in the items only.
+    type: list
+    elements: dict
+    version_added: 0.3.0
+    suboptions:
+      name:
+        description:
+          - A label returned as is in the item's result; defaults to the item's name(s) joined with commas.
+          - Names must be unique in the list.
+        type: str
+      domain:
+        description: As O(domain).
+        type: str
+      domains:
+        description: As O(domains).
+        type: list
+        elements: str
+      product_code:
+        description: As O(product_code).
+        type: str
+        choices:
+          - digicert-free-1-free
+          - symantec-free-1-free
+          - symantec-dv-1-starter
+          - geotrust-dv-1-starter
+          - geotrust-dv-w-starter
+          - globalsign-dv-1-personal
+          - globalsign-dv-w-advanced
+      validate_type:
+        description: As O(validate_type).
+        type: str
+        choices: [DNS, FILE]
+      csr:
+        description: As O(csr).
+        type: str
+      source:
+        description: As O(source).
+        type: str
+        choices: [auto, package, instance]
+      instance_id:
+        description: As O(instance_id).
+        type: str
+      instance_type:
+        description: As O(instance_type).
+        type: str
+        choices: [TEST, BUY]
+      key_algorithm:
+        description: As O(key_algorithm).
+        type: str
+        choices: [RSA_2048, RSA_3072, RSA_4096, ECC_256]
+      tags:
+        description: As O(tags).
+        type: dict
+      force:
+        description: As O(force).
+        type: bool
 extends_documentation_fragment:
   - alicloud.cas.connection
   - alicloud.cas.connection.cas
@@ -300,6 +368,18 @@ EXAMPLES = r"""
         username: Jane Doe
         email: hostmaster@example.com
         phone: "+86 138 0000 0000"
+
+    - name: Request several certificates in one run; one item's failure does not stop the others
+      alicloud.cas.certificate_request:
+        certificates:
+          - domain: www.example.com
+          - name: shop
+            domains: [shop.example.com, pay.example.com]
+            source: instance
+        username: Jane Doe
+        email: hostmaster@example.com
+        phone: "+86 138 0000 0000"
+      register: requested
 
     - name: Withdraw pending or failed requests for old.example.com (orders and instance applications)
       alicloud.cas.certificate_request:
@@ -579,6 +659,36 @@ order_may_exist:
   returned: on that failure
   type: bool
   sample: true
+certificates:
+  description:
+    - With O(certificates), one result per item, in the order of the items. The top-level RV(source),
+      RV(order_id) and the other single-request values are not returned then.
+    - Each item holds the values a single request returns (RV(source), RV(order_id), RV(instance_id), RV(status),
+      RV(phase), RV(validations), RV(validation), RV(order), RV(instance), RV(request), RV(warnings) of its own, and
+      with O(state=absent) RV(withdrawn) and the others), plus RV(certificates[].name), RV(certificates[].failed),
+      RV(certificates[].msg) and RV(certificates[].changed).
+  returned: when O(certificates) is given
+  type: list
+  elements: dict
+  version_added: 0.3.0
+  contains:
+    name:
+      description: The item's O(certificates[].name), or its name(s) joined with commas.
+      type: str
+      sample: www.example.com
+    failed:
+      description: Whether this item failed. Its RV(certificates[].msg) says why; the API error's C(code) and
+        C(request_id) are set when CAS answered one, and C(order_may_exist) as for a single request.
+      type: bool
+      sample: false
+    msg:
+      description: Why the item failed; empty when it did not.
+      type: str
+      sample: ""
+    changed:
+      description: Whether this item submitted (or in check mode would submit) or withdrew anything.
+      type: bool
+      sample: true
 """
 
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import (
@@ -611,9 +721,23 @@ def main():
             tags=dict(type="dict"),
             force=dict(type="bool", default=False),
             renew_before_days=dict(type="int", default=30),
+            certificates=dict(type="list", elements="dict", options=dict(
+                name=dict(type="str"),
+                domain=dict(type="str"),
+                domains=dict(type="list", elements="str"),
+                product_code=dict(type="str", choices=list(DV_PRODUCT_CODES)),
+                validate_type=dict(type="str", choices=["DNS", "FILE"]),
+                csr=dict(type="str"),
+                source=dict(type="str", choices=list(SOURCES)),
+                instance_id=dict(type="str"),
+                instance_type=dict(type="str", choices=list(INSTANCE_TYPES)),
+                key_algorithm=dict(type="str", choices=list(KEY_ALGORITHMS)),
+                tags=dict(type="dict"),
+                force=dict(type="bool"),
+            )),
         ),
         mutually_exclusive=[("domain", "domains")],
-        required_one_of=[("domain", "domains")],
+        required_one_of=[("domain", "domains", "certificates")],
     )
     module.run(lambda glue: run(glue.params, glue.cas, glue.check_mode, glue.diff_mode))
 
