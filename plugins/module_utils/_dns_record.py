@@ -551,6 +551,10 @@ def check_record_sets(params):
         merged = dict((option, item.get(option)) for option in SINGLE_ONLY)
         for option in ITEM_DEFAULTS:
             merged[option] = item.get(option) if item.get(option) is not None else params.get(option)
+        if item.get("record_id") is not None:
+            # The default type is for record sets; for a record id, a type is what the record
+            # must be, which costs a read, so only the item's own type counts.
+            merged["type"] = item.get("type")
         try:
             wanted = check_params(merged)
         except ConfigurationError as error:

@@ -142,8 +142,9 @@ options:
       - Several record sets, handled in order in one run (batch mode), with one connection and one listing of
         the account's zones for all items that need one.
       - Each item takes the options of one record set. O(type), O(ttl), O(line), O(state) and O(on_existing) are
-        the defaults of the items; O(record), O(zone), O(rr), O(values), O(priority) and O(record_id) cannot be
-        combined with O(record_sets).
+        the defaults of the items (O(type) not for an item with O(record_sets[].record_id), which would then read
+        the record first); O(record), O(zone), O(rr), O(values), O(priority) and O(record_id) cannot be combined
+        with O(record_sets).
       - Bad input in any item fails the task before any call, naming the item, for example
         C(record_sets[2].values).
       - One item's failure (for example a name in no zone of the account) stops none of the others. The task fails
