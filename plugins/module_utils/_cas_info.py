@@ -11,6 +11,8 @@ through one poller, and may save what it reads as files."""
 
 from __future__ import annotations
 
+import calendar
+import os
 import time
 
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
@@ -25,8 +27,10 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
 from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import CasInstancesClient
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import (
     FILE_OPTIONS,
+    check_archive_directory,
     destinations,
     material,
+    write_archive,
     write_files,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlicloudCasError, ConfigurationError
@@ -137,12 +141,18 @@ def check_request_info_options(params):
                                              " path." % (where, path, paths[path]), "certificates")
                 paths[path] = index
             items.append({"name": entry.get("name") or str(value), kind: value, "dests": dests})
+        archives = _check_archives(params.get("archives"), items, paths)
     else:
+        if params.get("archives") is not None:
+            raise ConfigurationError("archives bundles the certificates of certificates: give certificates too.",
+                                     "archives")
         kind, value = _identifier(params, "")
         items.append({kind: value, "dests": destinations(params)})
+        archives = []
     return {
         "batch": batch is not None,
         "items": items,
+        "archives": archives,
         "wait": bool(params.get("wait")),
         "wait_for": wait_for,
         "wanted_phases": set(ORDER_PHASES.get(state, state) for state in wait_for),
@@ -153,6 +163,77 @@ def check_request_info_options(params):
         "modes": {"cert": params.get("mode"), "chain": params.get("mode"), "fullchain": params.get("mode"),
                   "privatekey": params.get("privatekey_mode")},
     }
+
+
+def _check_archives(archives, items, paths):
+    """The ``archives`` of a batch: each a new file, whose members name items of certificates
+    (by name, unique) and one directory each."""
+    checked = []
+    names = [item["name"] for item in items]
+    for index, archive in enumerate(archives or []):
+        where = "archives[%d]: " % index
+        if not archive.get("dest"):
+            raise ConfigurationError("%sdest is required: the path of the archive to write." % where, "archives")
+        dest = os.path.abspath(archive["dest"])
+        if not os.path.isdir(os.path.dirname(dest)) or os.path.isdir(dest):
+            raise ConfigurationError("%sdest: %s must be a file in an existing directory." % (where, dest), "archives")
+        if dest in paths:
+            raise ConfigurationError("%s%s is already written for %s; give each file its own path." % (
+                where, dest, "certificates[%d]" % paths[dest] if isinstance(paths[dest], int) else paths[dest]),
+                "archives")
+        paths[dest] = "archives[%d]" % index
+        members, directories = [], set()
+        for position, member in enumerate(archive.get("members") or []):
+            at = "%smembers[%d]: " % (where, position)
+            name, directory = member.get("certificate"), check_archive_directory(member.get("dir"), at)
+            if names.count(name) != 1:
+                raise ConfigurationError(
+                    "%scertificate %r must be the name of exactly one item of certificates (%d are)." % (
+                        at, name, names.count(name)), "archives")
+            if directory in directories:
+                raise ConfigurationError("%sdir %s is already in this archive." % (at, directory), "archives")
+            directories.add(directory)
+            members.append({"certificate": name, "dir": directory})
+        if not members:
+            raise ConfigurationError("%smembers is empty; list the certificates to bundle." % where, "archives")
+        checked.append({"dest": dest, "members": members})
+    return checked
+
+
+def _epoch(iso_time):
+    """Seconds since the epoch of an ISO 8601 UTC time; 0 when unknown (an archive's mtime only)."""
+    try:
+        return calendar.timegm(time.strptime(iso_time, "%Y-%m-%dT%H:%M:%SZ"))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _write_archives(wanted, tracked, writer, check_mode):
+    """Write each archive of the batch with the certificates of its members that were issued.
+
+    A member whose certificate failed or is not issued is left out (listed in ``missing``),
+    so one domain's failure does not keep the others from their hosts. An archive left with
+    no member is not written.
+    """
+    by_name = dict((entry.item["name"], entry) for entry in tracked)
+    results = []
+    for archive in wanted["archives"]:
+        members, missing = [], []
+        for member in archive["members"]:
+            entry = by_name[member["certificate"]]
+            if entry.error or not entry.view or entry.view["phase"] != "issued":
+                missing.append(member["dir"])
+                continue
+            members.append((member["dir"], material(entry.view, entry.private_key), _epoch(entry.view["not_before"])))
+        result = {"dest": archive["dest"], "dirs": [member[0] for member in members], "missing": missing,
+                  "changed": False, "failed": False, "msg": ""}
+        if members:
+            try:
+                result["changed"] = write_archive(archive["dest"], members, writer, check_mode=check_mode)
+            except AlicloudCasError as error:
+                result.update(failed=True, msg="Writing the archive failed: %s" % error)
+        results.append(result)
+    return results
 
 
 def _order_domain(item):
@@ -425,12 +506,23 @@ def request_info(params, cas_factory, clock=time.monotonic, sleep=time.sleep, wr
             except AlicloudCasError as error:
                 entry.error = "Writing the files failed: %s" % error
         results.append(_batch_item(entry, files, changed))
+    result = {"certificates": results, "elapsed": elapsed}
+    if wanted["archives"]:
+        if writer is None:
+            raise ConfigurationError("This run cannot write files.", "archives")
+        result["archives"] = _write_archives(wanted, tracked, writer, check_mode)
+    for entry in tracked:
         entry.private_key = None
-    result = {"changed": any(item["changed"] for item in results), "certificates": results, "elapsed": elapsed}
+    result["changed"] = any(item["changed"] for item in results + result.get("archives", []))
     failed = [item["name"] for item in results if item["failed"]]
-    if failed:
-        raise BatchError("%d of %d certificates failed: %s. Each item's msg says why; the files of the others"
-                         " were written." % (len(failed), len(results), ", ".join(failed)), result)
+    unwritten = [item["dest"] for item in result.get("archives", []) if item["failed"]]
+    if failed or unwritten:
+        reasons = ["%d of %d certificates failed: %s" % (len(failed), len(results), ", ".join(failed))] if failed else []
+        if unwritten:
+            reasons.append("%d of %d archives could not be written: %s" % (
+                len(unwritten), len(wanted["archives"]), ", ".join(unwritten)))
+        raise BatchError("%s. Each item's msg says why; the files of the others were written." % "; ".join(reasons),
+                         result)
     return result
 
 

@@ -77,14 +77,15 @@ class AlicloudModule:
     that builds that API's client on demand."""
 
     def __init__(self, argument_spec, api, supports_check_mode=True, **kwargs):
-        spec = connection_argument_spec()
-        spec.update(API_ARGUMENT_SPECS[api])
+        # api=None: a module that calls no API (it only works on the host's files) has no
+        # connection options and does not need requests on the target.
+        spec = dict(connection_argument_spec(), **API_ARGUMENT_SPECS[api]) if api else {}
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
-        if not HAS_REQUESTS:
+        if api and not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         self._session = None
-        if self.params["region"]:
+        if self.params.get("region"):
             self.module.deprecate(
                 "The region option selects nothing: CAS and Alidns are global services on each site, and"
                 " the CAS site is chosen by the site option (china or international), no longer guessed"

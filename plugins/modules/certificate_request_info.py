@@ -21,7 +21,7 @@ description:
   - With O(cert_dest), O(chain_dest), O(fullchain_dest) or O(privatekey_dest), saves the issued certificate as files on
     the host that runs the module, so that the private key is never held in a variable.
   - With O(certificates), reads and waits for several requests in one run, with one back-off and one O(wait_timeout)
-    for all of them, and saves each one's files.
+    for all of them, and saves each one's files, or bundles them into tar archives with O(archives).
   - Only read calls are made to the API.
 author:
   - alicloud.cas contributors (@alicloud-cas)
@@ -93,6 +93,43 @@ options:
         description:
           - As O(privatekey_dest), for this item.
         type: path
+  archives:
+    description:
+      - With O(certificates), also bundles the files of several certificates into tar archives, so that a host can
+        receive all of its files in one transfer, for example with M(alicloud.cas.certificate_files).
+      - Each archive holds one directory per member, named O(archives[].members[].dir), with C(cert.pem),
+        C(chain.pem), C(fullchain.pem) and C(privkey.pem) (those that CAS returned), modes V(0644) and V(0600). Every
+        member's time is its certificate's start of validity and its owner uid 0, so the same certificates always
+        give the same bytes.
+      - An archive is written (mode V(0600), atomically) only when its bytes differ. A member whose certificate
+        failed or is not issued yet is left out and listed in RV(archives[].missing); an archive with no member
+        left is not written.
+    type: list
+    elements: dict
+    version_added: 0.3.0
+    suboptions:
+      dest:
+        description:
+          - Path of the archive to write. Its directory must exist.
+        type: path
+        required: true
+      members:
+        description:
+          - The certificates to bundle.
+        type: list
+        elements: dict
+        required: true
+        suboptions:
+          certificate:
+            description:
+              - The O(certificates[].name) of the certificate; it must name exactly one item.
+            type: str
+            required: true
+          dir:
+            description:
+              - Name of its directory in the archive, one path component, for example V(www.example.com).
+            type: str
+            required: true
   wait:
     description:
       - Poll until the request reaches one of O(wait_for), at most O(wait_timeout) seconds.
@@ -192,6 +229,7 @@ attributes:
     platforms: all
 seealso:
   - module: alicloud.cas.certificate_request
+  - module: alicloud.cas.certificate_files
   - module: alicloud.cas.certificate_instance_info
 """
 
@@ -238,6 +276,24 @@ EXAMPLES = r"""
         wait: true
         wait_timeout: 1800
       register: batch
+
+    - name: Bundle the files of both certificates for one transfer to a web server
+      alicloud.cas.certificate_request_info:
+        certificates:
+          - name: www
+            instance_id: cas-cn-68n1mm16xxxx
+          - name: shop
+            order_id: 98987582437920968
+        archives:
+          - dest: /var/lib/certificates/web.tar
+            members:
+              - {certificate: www, dir: www.example.com}
+              - {certificate: shop, dir: shop.example.com}
+      register: bundled
+
+    - name: Say which certificates the archive holds
+      ansible.builtin.debug:
+        msg: "{{ bundled.archives[0].dirs }} bundled, {{ bundled.archives[0].missing }} not issued yet"
 
     - name: Show when each certificate ends
       ansible.builtin.debug:
@@ -473,6 +529,40 @@ certificates:
       changed: true
       failed: false
       msg: ""
+archives:
+  description: One item per O(archives) entry, in the order given. No item holds key material.
+  returned: with O(archives)
+  type: list
+  elements: dict
+  version_added: 0.3.0
+  contains:
+    dest:
+      description: Path of the archive.
+      type: str
+    dirs:
+      description: The directories the archive holds, in the order given.
+      type: list
+      elements: str
+    missing:
+      description: The directories left out, because their certificate failed or is not issued yet.
+      type: list
+      elements: str
+    changed:
+      description: Whether the archive was written (its bytes differed) or its attributes changed.
+      type: bool
+    failed:
+      description: Whether the archive could not be written.
+      type: bool
+    msg:
+      description: Why the archive could not be written; empty otherwise.
+      type: str
+  sample:
+    - dest: /var/lib/certificates/web.tar
+      dirs: [www.example.com, shop.example.com]
+      missing: []
+      changed: true
+      failed: false
+      msg: ""
 private_key:
   description:
     - The private key (PEM) CAS generated; V(null) when the request was made with a CSR or is not issued yet.
@@ -520,6 +610,10 @@ def main():
             chain_dest=dict(type="path"),
             fullchain_dest=dict(type="path"),
             privatekey_dest=dict(type="path"),
+            archives=dict(type="list", elements="dict", options=dict(
+                dest=dict(type="path", required=True),
+                members=dict(type="list", elements="dict", required=True, options=dict(
+                    certificate=dict(type="str", required=True), dir=dict(type="str", required=True))))),
             privatekey_mode=dict(type="raw", no_log=False),
             return_private_key=dict(type="bool", default=False),
         ),

@@ -1,0 +1,167 @@
+#!/usr/bin/python
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: certificate_files
+short_description: Put the certificate files of an archive written by certificate_request_info in place
+version_added: 0.3.0
+description:
+  - Copies an archive that M(alicloud.cas.certificate_request_info) wrote (see its
+    O(alicloud.cas.certificate_request_info#module:archives) option) from the controller to the host, in one
+    transfer, and puts the files of every certificate it holds in place under O(dest) in the same module run.
+  - Each certificate's directory (for example V(www.example.com)) is created under O(dest) when missing, mode
+    V(0755), with its missing parents. Each file is written only when its content differs, atomically (a temporary
+    file in the same directory, then a rename), with the mode the archive gives it (V(0644), the key V(0600)). The
+    key is never readable by others, not even for a moment while it is written. O(owner) and O(group) apply to the
+    directories and files.
+  - The task is C(changed) only when a file's content or a file's or directory's attributes changed; the result
+    says which certificates' directories changed.
+  - The archive must have the layout M(alicloud.cas.certificate_request_info) writes; anything else (links,
+    absolute or nested paths, other file names) is refused before anything is written.
+  - Makes no API call, and needs only Python on the host (no C(tar)).
+author:
+  - alicloud.cas contributors (@alicloud-cas)
+options:
+  src:
+    description:
+      - Path of the archive on the controller.
+    type: path
+    required: true
+  dest:
+    description:
+      - Directory on the host under which each certificate gets its directory. Created when missing.
+    type: path
+    required: true
+  owner:
+    description:
+      - Owner of the directories and files, as for M(ansible.builtin.file). By default the user running the module.
+    type: str
+  group:
+    description:
+      - Group of the directories and files, as for M(ansible.builtin.file).
+    type: str
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.files
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Nothing is written; the result says which files would change.
+  diff_mode:
+    support: full
+    details: The diff names the files and whether their content changes, never the content.
+  idempotent:
+    description: Putting the same archive in place again changes nothing.
+    support: full
+  platform:
+    platforms: posix
+  safe_file_operations:
+    support: full
+  vault:
+    support: none
+seealso:
+  - module: alicloud.cas.certificate_request_info
+"""
+
+EXAMPLES = r"""
+- name: Bundle two certificates into one archive, on the controller
+  alicloud.cas.certificate_request_info:
+    certificates:
+      - name: www
+        domain: www.example.com
+      - name: shop
+        domain: shop.example.com
+    archives:
+      - dest: "{{ staging_dir }}/web.tar"
+        members:
+          - {certificate: www, dir: www.example.com}
+          - {certificate: shop, dir: shop.example.com}
+  delegate_to: localhost
+  run_once: true
+
+- name: Put both certificates' files in place on each web server, in one transfer
+  alicloud.cas.certificate_files:
+    src: "{{ staging_dir }}/web.tar"
+    dest: /etc/ssl/alicloud-cas
+    group: nginx
+  register: installed
+  notify: Reload nginx
+
+- name: Say which certificates changed
+  ansible.builtin.debug:
+    msg: "{{ installed.certificates | selectattr('changed') | map(attribute='dir') | list }}"
+"""
+
+RETURN = r"""
+certificates:
+  description: One item per certificate directory of the archive, in its order.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    dir:
+      description: Name of the directory in the archive.
+      type: str
+    path:
+      description: Path of the directory on the host.
+      type: str
+    changed:
+      description: Whether a file of this directory, or the directory itself, changed (or would, in check mode).
+      type: bool
+    files:
+      description:
+        - The files, by kind (C(cert), C(chain), C(fullchain), C(privatekey)), each with its C(path) and whether it
+          C(changed), as RV(alicloud.cas.certificate_request_info#module:files).
+      type: dict
+  sample:
+    - dir: www.example.com
+      path: /etc/ssl/alicloud-cas/www.example.com
+      changed: true
+      files:
+        cert: {path: /etc/ssl/alicloud-cas/www.example.com/cert.pem, changed: true}
+        privatekey: {path: /etc/ssl/alicloud-cas/www.example.com/privkey.pem, changed: true}
+"""
+
+from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import (
+    AnsibleModuleFileWriter,
+    install_archive,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._module import AlicloudModule
+
+
+def main():
+    module = AlicloudModule(
+        api=None,
+        argument_spec=dict(
+            src=dict(type="path", required=True),
+            dest=dict(type="path", required=True),
+            owner=dict(type="str"),
+            group=dict(type="str"),
+        ),
+    )
+
+    def logic(glue):
+        certificates, changed, diff = install_archive(glue.params["src"], glue.params["dest"],
+                                                      AnsibleModuleFileWriter(glue.module),
+                                                      check_mode=glue.check_mode)
+        result = {"changed": changed, "certificates": certificates}
+        if glue.diff_mode:
+            result["diff"] = diff
+        return result
+
+    module.run(logic)
+
+
+if __name__ == "__main__":
+    main()
