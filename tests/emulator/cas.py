@@ -1,7 +1,6 @@
 """SSL Certificates Service (CAS, ``Version=2020-04-07``): the V1.0 order ("CPACK") flow."""
 
 import datetime
-import os
 import secrets
 import string
 import time
@@ -181,18 +180,7 @@ class CasService:
         base = domains.strip_wildcard(order.domain)
         if order.validate_type == "DNS":
             return order.record_value in self.state.public_txt_values(f"{DNS_LABEL}.{base}")
-        content = self.state.files.get((base, FILE_URI))
-        if content is not None and content.strip() == order.record_value:
-            return True
-        for root in self.state.webroots.get(base, []):
-            path = os.path.join(root, FILE_URI.lstrip("/"))
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    if handle.read().strip() == order.record_value:
-                        return True
-            except OSError:
-                continue
-        return False
+        return order.record_value in self.state.served_file_contents(base, FILE_URI)
 
     def issue(self, order: Order, not_after: datetime.datetime | None = None) -> None:
         """Sign (or re-sign) the leaf; ``not_after`` lets the control API simulate ageing."""

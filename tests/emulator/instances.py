@@ -262,8 +262,7 @@ class InstanceService:
 
     def _passes(self, instance: Instance, item: Validation) -> bool:
         if item.validation_type == "HTTP":
-            content = self.state.files.get((domains.strip_wildcard(item.domain), FILE_URI))
-            return content is not None and content.strip() == item.value
+            return item.value in self.state.served_file_contents(domains.strip_wildcard(item.domain), FILE_URI)
         # As Terraform publishes it: an Alidns record in zone RootDomain with RR ValidationKey.
         fqdn = item.root_domain if item.key == "@" else f"{item.key}.{item.root_domain}"
         return item.value in self.state.public_txt_values(fqdn)

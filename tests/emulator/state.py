@@ -7,6 +7,7 @@ so concurrent clients see the same serialisable behaviour a real backend would g
 import collections
 import dataclasses
 import itertools
+import os
 import threading
 import time
 
@@ -213,6 +214,21 @@ class State:
                     and r.update_ms <= visible_before
                 )
         return values
+
+    def served_file_contents(self, domain: str, uri: str) -> list[str]:
+        """What http://``domain````uri`` serves, stripped: the file ``POST files`` published,
+        and the file under each web root ``POST webroots`` registered for the domain. Both CAS
+        flows fetch FILE (V2.0: HTTP) validations the same way."""
+        contents = []
+        if (domain, uri) in self.files:
+            contents.append(self.files[(domain, uri)].strip())
+        for root in self.webroots.get(domain, []):
+            try:
+                with open(os.path.join(root, uri.lstrip("/")), encoding="utf-8") as handle:
+                    contents.append(handle.read().strip())
+            except OSError:
+                continue
+        return contents
 
     def served_page_size(self, asked: int) -> int:
         """The page size a list answers with: the one asked, unless ``show_size_cap`` is lower."""

@@ -239,6 +239,20 @@ def test_http_validation_passes_on_the_published_file(v2, api):
     assert detail(api, instance_id)["CertificateStatus"] == "issued"
 
 
+def test_http_validation_passes_on_the_file_under_a_web_root(v2, api, tmp_path):
+    instance_id = inactive(api)
+    prepare(api, instance_id, ValidationMethod="HTTP")
+    apply(api, instance_id)
+    (record,) = detail(api, instance_id)["DomainValidationList"]
+    v2.control.add_webroot("www.example.com", str(tmp_path))
+    served = tmp_path / record["ValidationKey"].lstrip("/")
+    served.parent.mkdir(parents=True)
+    served.write_text("someone else's token\n", encoding="utf-8")
+    assert detail(api, instance_id)["Status"] == "pending"
+    served.write_text(record["ValidationValue"] + "\n", encoding="utf-8")
+    assert detail(api, instance_id)["CertificateStatus"] == "issued"
+
+
 def test_ecc_key_and_cert_filter(v2, api):
     issued = issue(api, inactive(api), KeyAlgorithm="ECC_256")
     cert = user_certificate(api, issued["CertificateId"])
