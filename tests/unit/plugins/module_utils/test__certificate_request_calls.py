@@ -155,3 +155,11 @@ def test_v2_application_hidden_by_a_lagging_list_is_reused_not_paid_for_again(v2
     assert "UpdateInstance" not in actions(calls) and "ApplyCertificate" not in actions(calls)
     used = [i["instance_id"] for i in v2.control.state()["instances"] if i["domains"]]
     assert used == [first]
+
+
+def test_a_batch_makes_each_items_calls_in_turn_and_no_more(v2):
+    result, calls = request(v2, domain=None, source="instance",
+                            certificates=[{"domain": "a.example.com"}, {"domain": "b.example.com"}])
+    assert [item["instance_id"] is not None and item["changed"] for item in result["certificates"]] == [True, True]
+    second_contact = [action for action in V2_APPLY if action != "CreateContact"]
+    assert actions(calls) == ["ListInstances"] + V2_APPLY + ["ListInstances"] + second_contact
