@@ -124,6 +124,10 @@ class CasService:
                 validate_type: str, private_key, public_key) -> dict:
         with self.state.lock:
             quota = self.state.quotas.get((caller.account_id, product_code))
+            if (quota is None or quota.used >= quota.total) and self.state.settings.quota_refusal == "generic":
+                # UNCONFIRMED that CreateCertificateRequest answers the documented codes below (the
+                # reference's table is CreateCertificateWithCsrRequest's): this is the table's generic one.
+                raise ApiError(403, "CreateCertificateRequestFailed", "Creating the certificate request failed.")
             if quota is None:
                 raise ApiError(404, "NotFoundPackage", "No certificate resource plan of this type was purchased.")
             if quota.used >= quota.total:

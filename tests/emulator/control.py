@@ -72,6 +72,8 @@ def _check_order_settings(body: dict) -> None:
         raise ControlError(400, "cancel_mode must be 'sync' or 'async'")
     if int(body.get("list_lag", 0)) < 0:
         raise ControlError(400, "list_lag must be >= 0")
+    if body.get("quota_refusal", "documented") not in ("documented", "generic"):
+        raise ControlError(400, "quota_refusal must be 'documented' or 'generic'")
 
 
 class ControlApi:

@@ -109,6 +109,7 @@ class Settings:
     fresh_order_list_status: str = "CHECKING"  # or "PAYED": list Status of a domain_verify order
     list_lag: int = 0  # lists omit the changes made during the account's last N list calls
     cancel_mode: str = "sync"  # or "async": CancelOrderRequest takes effect after one more read
+    quota_refusal: str = "documented"  # or "generic": how a create without quota is refused
     # V2.0 instances (instances.py); the UNCONFIRMED ones are documented in the README.
     instance_validation_delay: float = 2.0  # seconds from ApplyCertificate to DomainValidationList
     instance_cancel_delay: float = 1.0  # CancelPendingCertificate takes effect this much later

@@ -358,3 +358,18 @@ def test_list_user_certificate_order(api, emu, order_factory):
     assert ids(Status="EXPIRED") == [first]
     leaf = split_chain(describe(api, first)["Certificate"])[0]
     assert leaf.not_valid_after_utc.timestamp() < time.time()
+
+
+
+def test_switch_quota_refusal_generic_answers_the_generic_create_failure(api, emu):
+    emu.control.settings(quota_refusal="generic")
+    no_package = api.cas("CreateCertificateRequest", Domain="www.example.com", ValidateType="DNS",
+                         ProductCode="globalsign-dv-1-personal", **CONTACT)
+    assert api.error(no_package, 403) == "CreateCertificateRequestFailed"
+    emu.control.set_quota(ACCOUNT, "geotrust-dv-1-starter", total=1, used=1)
+    used_up = api.cas("CreateCertificateRequest", Domain="www.example.com", ValidateType="DNS",
+                      ProductCode="geotrust-dv-1-starter", **CONTACT)
+    assert api.error(used_up, 403) == "CreateCertificateRequestFailed"
+    assert emu.control.state()["orders"] == []
+    with pytest.raises(Exception, match="quota_refusal"):
+        emu.control.settings(quota_refusal="sometimes")

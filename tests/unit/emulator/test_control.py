@@ -30,6 +30,7 @@ def test_demo_seed(emu):
                                  "instance_cancel_status": "normal", "instance_time_unit": "ms",
                                  "client_token_honoured": False, "contact_limit": 100,
                                  "fresh_order_list_status": "CHECKING", "list_lag": 0, "cancel_mode": "sync",
+                                 "quota_refusal": "documented",
                                  "dns_visibility_delay": 0.0, "ttl_floor": 600, "show_size_cap": None,
                                  "record_info_gone_code": "InvalidRR.NoExist"}
 

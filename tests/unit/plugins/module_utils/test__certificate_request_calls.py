@@ -163,3 +163,21 @@ def test_a_batch_makes_each_items_calls_in_turn_and_no_more(v2):
     assert [item["instance_id"] is not None and item["changed"] for item in result["certificates"]] == [True, True]
     second_contact = [action for action in V2_APPLY if action != "CreateContact"]
     assert actions(calls) == ["ListInstances"] + V2_APPLY + ["ListInstances"] + second_contact
+
+
+@pytest.mark.parametrize("quota_refusal", ["documented", "generic"])
+def test_auto_goes_on_to_v2_only_on_the_documented_quota_refusals(v2, quota_refusal):
+    """UNCONFIRMED which code CreateCertificateRequest answers without quota (emulator switch
+    quota_refusal): on the documented ones auto applies on an instance; on any other it fails,
+    having spent nothing on either flow."""
+    from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError
+
+    v2.control.settings(quota_refusal=quota_refusal)
+    if quota_refusal == "documented":
+        assert request(v2)[0]["source"] == "instance"
+        return
+    with pytest.raises(AlibabaCloudError) as caught:
+        request(v2)
+    assert caught.value.code == "CreateCertificateRequestFailed"
+    state = v2.control.state()
+    assert state["orders"] == [] and not [i for i in state["instances"] if i["domains"] or i["status"] != "inactive"]
