@@ -360,7 +360,6 @@ def test_list_user_certificate_order(api, emu, order_factory):
     assert leaf.not_valid_after_utc.timestamp() < time.time()
 
 
-
 def test_switch_quota_refusal_generic_answers_the_generic_create_failure(api, emu):
     emu.control.settings(quota_refusal="generic")
     no_package = api.cas("CreateCertificateRequest", Domain="www.example.com", ValidateType="DNS",

@@ -135,8 +135,8 @@ def test_items_take_the_modules_options_as_defaults_and_may_set_their_own():
 def test_state_absent_withdraws_each_item():
     api = FakeCasApi()
     pending = api.add_order("a.example.com", kind="domain_verify")
-    result = batch(api, [{"domain": "a.example.com", "source": "package"}, {"domain": "b.example.com",
-                                                                           "source": "package"}], state="absent")
+    items = [{"domain": "a.example.com", "source": "package"}, {"domain": "b.example.com", "source": "package"}]
+    result = batch(api, items, state="absent")
     first, second = result["certificates"]
     assert (first["changed"], [o["order_id"] for o in first["withdrawn"]]) == (True, [pending])
     assert (second["changed"], second["withdrawn"]) == (False, [])
