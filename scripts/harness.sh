@@ -186,6 +186,7 @@ TARGET_CRYPTO=(3.4 41)
 TARGET_TESTS=(
     tests/unit/plugins/module_utils/test__x509.py
     tests/unit/plugins/module_utils/test__certificate_files.py
+    tests/unit/plugins/module_utils/test__certificate_files_batch.py
     tests/unit/plugins/module_utils/test__validation.py
     tests/unit/plugins/module_utils/test__cas.py
 )

@@ -470,8 +470,8 @@ def describe_nothing_fits(wanted, package, inactive):
     """What was looked at, for the failure when nothing can be spent."""
     parts = []
     if package is not None and "refusal" in package:
-        parts.append("V1.0 quota: none left (CreateCertificateRequest answered %s and spent nothing)"
-                     % package["refusal"])
+        parts.append("V1.0 quota: none left for %s (CreateCertificateRequest answered %s and spent nothing)"
+                     % (wanted["product_code"] or DEFAULT_PRODUCT_CODE, package["refusal"]))
     elif package is not None:
         parts.append("V1.0 quota: %s has %d of %d left" % (package["product_code"], package["remaining"],
                                                            package["total"]))

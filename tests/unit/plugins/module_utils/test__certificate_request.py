@@ -650,6 +650,21 @@ def test_nothing_fits_names_the_quota_and_the_instances_by_type():
     assert caught.value.option == "instance_type"
 
 
+@pytest.mark.parametrize("product_code", [None, "geotrust-dv-1-starter"])
+def test_a_refused_create_names_the_product_whose_quota_is_gone(product_code):
+    """Without a quota read, the refusal is all auto knows of V1.0: the message still says which
+    product had no quota left, so the operator knows what to buy or which product_code to change."""
+    api = v2_account()
+    api.packages = {"digicert-free-1-free": (3, 3, 3), "geotrust-dv-1-starter": (1, 1, 1)}
+    applicant = dict(APPLICANT, product_code=product_code) if product_code else APPLICANT
+    with pytest.raises(ConfigurationError) as caught:
+        v2_converge(api, **applicant)
+    message = str(caught.value)
+    assert "V1.0 quota: none left for %s (CreateCertificateRequest answered" % (
+        product_code or "digicert-free-1-free") in message
+    assert "Nothing was written" in message and api.accepted_writes() == []
+
+
 @pytest.mark.parametrize("check_mode", [False, True])
 @pytest.mark.parametrize("how", ["auto", "instance", "instance_id"])
 def test_a_paid_instance_is_never_spent_unless_instance_type_is_buy(check_mode, how):
