@@ -517,7 +517,9 @@ def request_info(params, cas_factory, clock=time.monotonic, sleep=time.sleep, wr
     failed = [item["name"] for item in results if item["failed"]]
     unwritten = [item["dest"] for item in result.get("archives", []) if item["failed"]]
     if failed or unwritten:
-        reasons = ["%d of %d certificates failed: %s" % (len(failed), len(results), ", ".join(failed))] if failed else []
+        reasons = []
+        if failed:
+            reasons.append("%d of %d certificates failed: %s" % (len(failed), len(results), ", ".join(failed)))
         if unwritten:
             reasons.append("%d of %d archives could not be written: %s" % (
                 len(unwritten), len(wanted["archives"]), ", ".join(unwritten)))

@@ -12,6 +12,7 @@ import tarfile
 import pytest
 
 from ansible_collections.alicloud.cas.plugins.module_utils._cas_info import BatchError, request_info
+from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import FileWriteError
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
 from tests.unit.plugins.module_utils.test__cas_info import (
     INSTANCE_KEY_PEM,
@@ -120,3 +121,22 @@ def test_archives_need_a_batch():
     with pytest.raises(ConfigurationError, match="give certificates too") as caught:
         request_info(info_options(order_id=1, archives=[archive("/tmp/a.tar", ("www", "a"))]), refuse_connection)
     assert caught.value.option == "archives"
+
+
+def test_an_archive_that_cannot_be_written_fails_the_task_and_keeps_every_outcome(tmp_path):
+    class RefusingWriter(FakeWriter):
+        def replace(self, path, data, secret):
+            if path.endswith(".tar"):
+                raise FileWriteError("Could not write %s: disk full" % path)
+            super().replace(path, data, secret)
+
+    api = FakeAccountApi()
+    www = api.add_instance("www.example.com", certificate_status="issued")
+    bundle = str(tmp_path / "b.tar")
+    with pytest.raises(BatchError) as caught:
+        poll(api, writer=RefusingWriter(), certificates=[{"name": "www", "instance_id": www}],
+             archives=[{"dest": bundle, "members": [{"certificate": "www", "dir": "www.example.com"}]}])
+    assert str(caught.value).startswith("1 of 1 archives could not be written: %s." % bundle)
+    result = caught.value.to_result()
+    assert not result["certificates"][0]["failed"] and result["certificates"][0]["phase"] == "issued"
+    assert result["archives"][0]["failed"] and "disk full" in result["archives"][0]["msg"]

@@ -13,6 +13,8 @@ import stat
 import tarfile
 
 import pytest
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import (
     AnsibleModuleFileWriter,
@@ -22,12 +24,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_wr
     write_archive,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
-from tests.unit.plugins.module_utils.test__certificate_files_write import (  # noqa: F401 pylint: disable=unused-import
-    KEY,
-    FakeWriter,
-    loose_umask,
-    module,
-)
+from tests.unit.plugins.module_utils.test__certificate_files_write import KEY, FakeWriter
 
 WWW = {"cert": "LEAF-WWW\n", "chain": "CHAIN\n", "fullchain": "LEAF-WWW\nCHAIN\n", "privatekey": KEY}
 SHOP = {"cert": "LEAF-SHOP\n", "chain": "CHAIN\n", "fullchain": "LEAF-SHOP\nCHAIN\n", "privatekey": None}
@@ -36,6 +33,19 @@ NOT_BEFORE = 1795000000
 
 def members(shop=SHOP):
     return [("www.example.com", WWW, NOT_BEFORE), ("_wildcard.example.com", shop, NOT_BEFORE + 60)]
+
+
+@pytest.fixture
+def module():
+    with patch_module_args({"_ansible_check_mode": False}):
+        yield AnsibleModule(argument_spec={}, add_file_common_args=True, supports_check_mode=True)
+
+
+@pytest.fixture
+def loose_umask():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
 
 
 def mode_of(path):
