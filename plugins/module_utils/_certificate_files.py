@@ -16,6 +16,13 @@ from __future__ import annotations
 
 import datetime
 import os
+import stat
+
+try:
+    import grp
+    import pwd
+except ImportError:  # not a POSIX target: files then come back without owner and group names
+    grp = pwd = None
 
 from ansible_collections.alicloud.cas.plugins.module_utils import _x509
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlicloudCasError, ConfigurationError
@@ -194,6 +201,44 @@ def read_file(path):
         raise FileReadError("Cannot read %s: %s" % (path, exc.strerror))
 
 
+def _user_name(uid):
+    """The user name of ``uid``, or None when the target has no name for it."""
+    try:
+        return pwd.getpwuid(uid).pw_name if pwd else None
+    except KeyError:
+        return None
+
+
+def _group_name(gid):
+    """The group name of ``gid``, or None when the target has no name for it."""
+    try:
+        return grp.getgrgid(gid).gr_name if grp else None
+    except KeyError:
+        return None
+
+
+def file_attributes(path):
+    """A file's mode (octal string), owner, group, uid and gid, following symbolic links.
+
+    None when the path is not a file (absent, a directory, a dangling link, or not
+    reachable), so that the caller counts it as missing. The role compares these with the
+    mode and owner it wants and puts right only the files that differ.
+    """
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    return {
+        "mode": "%04o" % stat.S_IMODE(status.st_mode),
+        "owner": _user_name(status.st_uid),
+        "group": _group_name(status.st_gid),
+        "uid": status.st_uid,
+        "gid": status.st_gid,
+    }
+
+
 def _key_and_csr(privatekey_path, csr):
     """(key_pem, csr_pem) to compare the certificate with; the CSR only without a key path."""
     if privatekey_path:
@@ -262,7 +307,7 @@ def check_batch_options(params):
 def _unread(item, message):
     """The item of a certificate whose files could not be read: it fails, and needs looking at."""
     return dict(_not_inspected(exists=os.path.exists(item["path"])), name=item["name"], failed=True, msg=message,
-                reason=message, missing_files=[])
+                reason=message, missing_files=[], files={})
 
 
 def _inspect_item(item, now):
@@ -272,9 +317,14 @@ def _inspect_item(item, now):
                          renew_before_days=item["renew_before_days"], now=now)
     except FileReadError as error:
         return _unread(item, str(error))
-    # isfile follows symbolic links: a link to the file is the file, a dangling one is missing.
-    missing = [path for path in item["expected_files"] if not os.path.isfile(path)]
-    result.update(name=item["name"], failed=False, msg="", missing_files=missing)
+    # A link to a file is the file (its target's mode and owner), a dangling one is missing.
+    files = {}
+    for path in item["expected_files"]:
+        attributes = file_attributes(path)
+        if attributes is not None:
+            files[path] = attributes
+    missing = [path for path in item["expected_files"] if path not in files]
+    result.update(name=item["name"], failed=False, msg="", missing_files=missing, files=files)
     return result
 
 

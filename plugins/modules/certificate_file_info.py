@@ -111,6 +111,10 @@ options:
             RV(certificates[].needs_renewal) V(true), since it may be restored from the issued
             certificate without a new one.
           - A symbolic link to a file counts as the file.
+          - Those that exist are returned in RV(certificates[].files) with their mode, owner
+            and group, so that a caller can put right only the files that differ.
+          - List the certificate and key files here too (O(certificates[].path),
+            O(certificates[].privatekey_path)) to have their modes and owners returned.
         type: list
         elements: path
 extends_documentation_fragment:
@@ -275,6 +279,40 @@ certificates:
       type: list
       elements: str
       sample: [/etc/ssl/alicloud-cas/www.example.com/chain.pem]
+    files:
+      description:
+        - Those of the entry's O(certificates[].expected_files) that exist, keyed by the path as
+          given, with their permissions and ownership. A symbolic link reports its target's.
+        - Empty for an entry that failed.
+      type: dict
+      sample:
+        /etc/ssl/alicloud-cas/www.example.com/privkey.pem:
+          mode: "0600"
+          owner: root
+          group: root
+          uid: 0
+          gid: 0
+      contains:
+        mode:
+          description: The permission bits, as a four-digit octal string (with any setuid, setgid or sticky bit).
+          type: str
+          sample: "0644"
+        owner:
+          description: The owner's user name, or V(null) when the host has no name for RV(certificates[].files.uid).
+          type: str
+          sample: root
+        group:
+          description: The group's name, or V(null) when the host has no name for RV(certificates[].files.gid).
+          type: str
+          sample: root
+        uid:
+          description: The owner's numeric user id.
+          type: int
+          sample: 0
+        gid:
+          description: The group's numeric id.
+          type: int
+          sample: 0
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

@@ -120,3 +120,17 @@ def test_single_mode_still_answers_as_before(tmp_path, capsys, issuing_ca):
     assert result["names"] == ["www.example.com"]
     assert "certificates" not in result
     assert "PRIVATE KEY" not in text
+
+
+def test_batch_items_return_the_files_modes_and_owners(tmp_path, capsys, issuing_ca):
+    www, _key = _cas_directory(tmp_path, "www.example.com", issuing_ca)
+    os.chmod(str(www / "cert.pem"), 0o640)
+    os.remove(str(www / "chain.pem"))
+    result, _text = run({"certificates": [_item(www, "www.example.com")]}, capsys)
+    files = result["certificates"][0]["files"]
+    assert sorted(files) == sorted(str(www / name) for name in ("cert.pem", "fullchain.pem", "privkey.pem"))
+    assert files[str(www / "privkey.pem")]["mode"] == "0600"
+    assert files[str(www / "cert.pem")]["mode"] == "0640"
+    assert files[str(www / "cert.pem")]["uid"] == os.getuid()
+    assert files[str(www / "cert.pem")]["gid"] == os.getgid()
+    assert isinstance(files[str(www / "cert.pem")]["owner"], str)
