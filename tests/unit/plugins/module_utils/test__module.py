@@ -19,7 +19,6 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alicloud.cas.plugins.module_utils import _credentials, _transport
@@ -45,13 +44,10 @@ def forms(secret):
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
+def clean_environment(monkeypatch, tmp_path, one_module_run):
     for name in CREDENTIAL_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.aliyun/config.json to fall back on
-    # Ansible collects warnings per process; each test is one module run.
-    monkeypatch.setattr(ansible_warnings, "_global_warnings", {})
-    monkeypatch.setattr(ansible_warnings, "_global_deprecations", {})
 
 
 def run(args, logic, api="cas", argument_spec=None):

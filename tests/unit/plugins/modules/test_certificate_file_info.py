@@ -12,7 +12,6 @@ import json
 import os
 
 import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alicloud.cas.plugins.modules import certificate_file_info
@@ -22,10 +21,8 @@ FILES = ("cert.pem", "chain.pem", "fullchain.pem", "privkey.pem")
 
 
 @pytest.fixture(autouse=True)
-def one_module_run(monkeypatch):
-    # Ansible collects warnings per process; each test is one module run.
-    monkeypatch.setattr(ansible_warnings, "_global_warnings", {})
-    monkeypatch.setattr(ansible_warnings, "_global_deprecations", {})
+def module_process(one_module_run):
+    """Every test here is one module run."""
 
 
 def run(args, capsys):
