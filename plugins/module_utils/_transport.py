@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module glue
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
-COLLECTION_VERSION = "0.2.0"
+COLLECTION_VERSION = "0.3.0"
 
 _QUERY = re.compile(r"\?[^\s)'\"]*")
 

@@ -68,7 +68,7 @@ options:
         and the task fails at the end naming the failed items.
     type: list
     elements: dict
-    version_added: 0.2.0
+    version_added: 0.3.0
     suboptions:
       name:
         description:
@@ -226,7 +226,7 @@ certificates:
   type: list
   elements: dict
   returned: with O(certificates)
-  version_added: 0.2.0
+  version_added: 0.3.0
   contains:
     name:
       description: The entry's O(certificates[].name), or its path when it has none.

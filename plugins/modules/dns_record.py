@@ -136,7 +136,7 @@ options:
         O(on_existing) do not apply.
       - Check mode and diff mode read the record first too, to predict and show the deletion.
     type: str
-    version_added: 0.2.0
+    version_added: 0.3.0
   record_sets:
     description:
       - Several record sets, handled in order in one run (batch mode), with one connection and one listing of
@@ -151,7 +151,7 @@ options:
         at the end when any item failed, and still returns every item in RV(record_sets).
     type: list
     elements: dict
-    version_added: 0.2.0
+    version_added: 0.3.0
     suboptions:
       name:
         description:

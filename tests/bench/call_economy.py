@@ -29,8 +29,10 @@ MINIMUM = {
     "second run (unchanged)": (0, "the files on disk are valid for longer than renew_before_days: nothing to ask"),
     "first issuance, dv_certificate_source: package": (7, "as the first issuance"),
     "renewal (5 days left)": (7, "as a first issuance: the old order cannot be renewed in place"),
-    "state=absent, order issued": (1, "list orders; issued orders cannot be withdrawn, so nothing else"),
-    "state=absent, order pending": (4, "list orders + describe (confirm the state) + cancel + delete"),
+    "state=absent, order issued": (2, "list orders + list instances (source auto withdraws what either flow"
+                                      " has pending); issued orders cannot be withdrawn, so nothing else"),
+    "state=absent, order pending": (5, "list orders + list instances + describe (confirm the state) + cancel"
+                                       " + delete"),
 }
 
 # Issue 13's goals: at most this many calls (polls excluded where they are named).

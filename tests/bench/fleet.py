@@ -78,7 +78,7 @@ def table(results):
 
     lines = [
         "| figure | %s |" % " | ".join("strategy %s" % result["strategy"] for result in results),
-        "|---|%s" % "---:|" * len(results),
+        "|---|" + "---:|" * len(results),
         row("hosts (one domain each) / forks", lambda r: "%d / %d" % (r["hosts"], r["forks"])),
         row("throttle (calls/s per account)", lambda r: "%d" % r["qps"]),
         row("certificates issued (emulator state) / saved on disk", lambda r: "%d / %d" % (r["issued"], r["files"])),

@@ -2,7 +2,7 @@
 
 On a small machine the role's fleet is bound by Ansible forking module processes, not by
 the API, so the throttle is hardly reached. This replays the calls the role makes for each
-domain (probe, quota, request, publish, wait, remove) through the modules' own logic and
+domain (request, publish, wait, remove by record id) through the modules' own logic and
 their default retry policy, from ``workers`` threads (the forks), against an emulator
 process throttled at ``qps`` per account: it shows whether the retry budget carries a fleet
 through sustained throttling.
@@ -52,19 +52,19 @@ def _domain_flow(domain, base_url, ca_path, retry=None):
 
     request = dict(domain=domain, state="present", product_code="digicert-free-1-free", validate_type="DNS", csr=None,
                    tags=None, force=False, renew_before_days=30, **CONTACT)
-    _certificate_request.run(request, cas, check_mode=True)
-    cas().package_state("digicert-free-1-free")
     created = _certificate_request.run(request, cas)
     found = created["validation"]
     record = dict(record=found["fqdn"], zone=None, rr=None, type="TXT", values=[found["value"]], ttl=600,
                   line="default", priority=None, state="present", on_existing="keep")
-    _dns_record.run(record, dns)
+    published = _dns_record.run(record, dns)
     try:
         info = _cas_info.request_info(dict(order_id=created["order_id"], domain=None, wait=True,
                                            wait_for=["certificate", "verify_fail"], wait_timeout=900, poll_interval=5,
-                                           poll_interval_max=60, return_private_key=True), cas)
+                                           poll_interval_max=60), cas)
     finally:
-        _dns_record.run(dict(record, state="absent"), dns)
+        for added in published["records"]:
+            if added["value"] == found["value"]:
+                _dns_record.run(dict(record_id=added["id"], state="absent"), dns)
     if info["status"] != "certificate":
         raise RuntimeError("%s ended in %s" % (domain, info["status"]))
 
