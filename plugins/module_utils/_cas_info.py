@@ -33,7 +33,11 @@ from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_wr
     write_archive,
     write_files,
 )
-from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlicloudCasError, ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
+    AlicloudCasError,
+    ConfigurationError,
+    PartialResultError,
+)
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import (
     PACKAGE_PRODUCT_CODES,
     base_domain,
@@ -54,26 +58,12 @@ class OrderNotFoundError(AlicloudCasError):
     """No order or instance matches what the task asked for."""
 
 
-class WaitError(AlicloudCasError):
+class WaitError(PartialResultError):
     """A wait that ended without reaching a wanted state; the last state goes into the result."""
 
-    def __init__(self, message, result):
-        super().__init__(message)
-        self.result = result
 
-    def to_result(self):
-        return dict(self.result)
-
-
-class BatchError(AlicloudCasError):
+class BatchError(PartialResultError):
     """Some certificates of a batch failed; the result still holds every item's outcome."""
-
-    def __init__(self, message, result):
-        super().__init__(message)
-        self.result = result
-
-    def to_result(self):
-        return dict(self.result)
 
 
 def _positive(params, option, default):

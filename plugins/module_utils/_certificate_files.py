@@ -25,7 +25,11 @@ except ImportError:  # not a POSIX target: files then come back without owner an
     grp = pwd = None
 
 from ansible_collections.alicloud.cas.plugins.module_utils import _x509
-from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlicloudCasError, ConfigurationError
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
+    AlicloudCasError,
+    ConfigurationError,
+    PartialResultError,
+)
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import normalize_domain
 
 
@@ -179,15 +183,8 @@ class FileReadError(AlicloudCasError):
     """A file that exists could not be read; in batch mode only its certificate fails."""
 
 
-class BatchError(AlicloudCasError):
+class BatchError(PartialResultError):
     """Some certificates of a batch could not be read; the result still holds every item."""
-
-    def __init__(self, message, result):
-        super().__init__(message)
-        self.result = result
-
-    def to_result(self):
-        return dict(self.result)
 
 
 def read_file(path):

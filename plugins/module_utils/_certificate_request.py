@@ -39,6 +39,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlibabaCloudError,
     AlicloudCasError,
     ConfigurationError,
+    PartialResultError,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import (
     DEFAULT_PRODUCT_CODE,
@@ -936,15 +937,8 @@ ITEM_OPTIONS = ("domain", "domains", "product_code", "validate_type", "csr", "so
 ITEM_ONLY_OPTIONS = ("domain", "domains", "instance_id", "csr")
 
 
-class BatchError(AlicloudCasError):
+class BatchError(PartialResultError):
     """Some items of a batch failed; the result still holds every item's outcome."""
-
-    def __init__(self, message, result):
-        super().__init__(message)
-        self.result = result
-
-    def to_result(self):
-        return dict(self.result)
 
 
 def check_batch(params):

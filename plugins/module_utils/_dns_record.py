@@ -20,6 +20,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlibabaCloudError,
     AlicloudCasError,
     ConfigurationError,
+    PartialResultError,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import normalize_dns_name
@@ -418,15 +419,8 @@ def _diff_view(records, record_type, fqdn, line):
     return {"record": fqdn, "type": record_type, "line": line, "records": items}
 
 
-class RecordSetsError(AlicloudCasError):
+class RecordSetsError(PartialResultError):
     """Some items of record_sets failed; the result still holds every item's outcome."""
-
-    def __init__(self, message, result):
-        super().__init__(message)
-        self.result = result
-
-    def to_result(self):
-        return dict(self.result)
 
 
 def _add_first(client, zone, rr, wanted):

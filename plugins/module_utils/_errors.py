@@ -102,6 +102,17 @@ class AlicloudCasError(Exception):
         return {}
 
 
+class PartialResultError(AlicloudCasError):
+    """A task that failed after doing part of its work: the result still says what was done."""
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
+
+    def to_result(self):
+        return dict(self.result)
+
+
 class ConfigurationError(AlicloudCasError):
     """Bad or missing user input, found before any call."""
 
