@@ -575,7 +575,7 @@ def _run_batch(params, client_factory, check_mode, diff_mode):
         warnings.extend("record_sets[%d] (%s): %s" % (index, name, text) for text in outcome.pop("warnings", []))
         if "diff" in outcome:
             diffs.append(dict(outcome["diff"], before_header=name, after_header=name))
-        results.append(dict(outcome, name=name, values=wanted["values"]))
+        results.append(dict(outcome, name=name, canonical_values=wanted["values"]))
     result = {"changed": any(item["changed"] for item in results), "record_sets": results}
     if diff_mode:
         result["diff"] = diffs

@@ -46,7 +46,6 @@ options:
     type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.files
   - ansible.builtin.action_common_attributes.flow
 attributes:
   action:
@@ -67,8 +66,10 @@ attributes:
   platform:
     platforms: posix
   safe_file_operations:
+    description: Writes each file as a temporary file in its directory, then renames it over the old one.
     support: full
   vault:
+    description: Reads O(src) as it is; a vaulted archive is not decrypted.
     support: none
 seealso:
   - module: alicloud.cas.certificate_request_info

@@ -664,7 +664,7 @@ certificates:
     - With O(certificates), one result per item, in the order of the items. The top-level RV(source),
       RV(order_id) and the other single-request values are not returned then.
     - Each item holds the values a single request returns (RV(source), RV(order_id), RV(instance_id), RV(status),
-      RV(phase), RV(validations), RV(validation), RV(order), RV(instance), RV(request), RV(warnings) of its own, and
+      RV(phase), RV(validations), RV(validation), RV(order), RV(instance), RV(request), its own C(warnings), and
       with O(state=absent) RV(withdrawn) and the others), plus RV(certificates[].name), RV(certificates[].failed),
       RV(certificates[].msg) and RV(certificates[].changed).
   returned: when O(certificates) is given

@@ -405,7 +405,7 @@ record_sets:
     changed:
       description: Whether this item changed (or, in check mode, would change) anything.
       type: bool
-    values:
+    canonical_values:
       description:
         - The item's O(record_sets[].values) in the form compared and sent (TXT unquoted, host names in lower case),
           so that its own records can be told from others' in RV(record_sets[].records).

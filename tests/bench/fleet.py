@@ -95,5 +95,6 @@ def table(results):
             lines.append("    %s: %s" % (result["strategy"], failure[:400]))
     return "\n".join(lines)
 
+
 if __name__ == "__main__":
     print(table(run_strategies()))

@@ -171,7 +171,7 @@ def test_name_defaults_to_the_path(tmp_path):
 ])
 def test_bad_item_is_refused_by_name_before_any_file_is_read(tmp_path, monkeypatch, change, option):
     reads = []
-    monkeypatch.setattr(cf, "read_file", lambda path: reads.append(path))
+    monkeypatch.setattr(cf, "read_file", reads.append)
     first = {"name": "a", "path": str(tmp_path / "a.pem"), "domain": "a.example.com"}
     second = dict({"name": "b", "path": str(tmp_path / "b.pem"), "domain": "b.example.com"}, **change)
     with pytest.raises(ConfigurationError) as caught:

@@ -31,8 +31,8 @@ SHOP = {"cert": "LEAF-SHOP\n", "chain": "CHAIN\n", "fullchain": "LEAF-SHOP\nCHAI
 NOT_BEFORE = 1795000000
 
 
-def members(shop=SHOP):
-    return [("www.example.com", WWW, NOT_BEFORE), ("_wildcard.example.com", shop, NOT_BEFORE + 60)]
+def members(shop=None):
+    return [("www.example.com", WWW, NOT_BEFORE), ("_wildcard.example.com", shop or SHOP, NOT_BEFORE + 60)]
 
 
 @pytest.fixture

@@ -740,7 +740,7 @@ def test_record_sets_publish_and_clean_up_in_two_runs(emu):
         ("www", False, Z, "_dnsauth.www.example.com"), ("net", False, "example.net", "_dnsauth.example.net"),
         ("apex", False, Z, "_dnsauth.example.com")]
     assert published["record_sets"][2]["records"][0]["ttl"] == 1200
-    assert [i["values"] for i in published["record_sets"]] == [["t1"], ["t2"], ["t3"]]
+    assert [i["canonical_values"] for i in published["record_sets"]] == [["t1"], ["t2"], ["t3"]]
     emu.control.clear_calls()
     cleanup = dict(params(type="TXT"), record_sets=[
         {"name": item["name"], "record_id": item["records"][0]["id"], "state": "absent"}
