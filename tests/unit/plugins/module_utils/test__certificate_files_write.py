@@ -10,8 +10,6 @@ import os
 import stat
 
 import pytest
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import (
     AnsibleModuleFileWriter,
@@ -121,24 +119,11 @@ def test_destinations_are_checked_before_any_call(tmp_path):
 
 
 # --- the AnsibleModule writer on disk ---------------------------------------------------------------
-@pytest.fixture
-def module():
-    with patch_module_args({"_ansible_check_mode": False}):
-        yield AnsibleModule(argument_spec={}, add_file_common_args=True, supports_check_mode=True)
-
-
-@pytest.fixture
-def loose_umask():
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
-
-
 def mode_of(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def test_a_new_key_is_0600_from_the_rename_on(tmp_path, module, loose_umask):
+def test_a_new_key_is_0600_from_the_rename_on(tmp_path, file_module, loose_umask):
     path = str(tmp_path / "k.pem")
     seen = []
     real_rename = os.rename
@@ -147,7 +132,7 @@ def test_a_new_key_is_0600_from_the_rename_on(tmp_path, module, loose_umask):
         seen.append(mode_of(src))
         real_rename(src, dst)
 
-    writer = AnsibleModuleFileWriter(module)
+    writer = AnsibleModuleFileWriter(file_module)
     os.rename = rename
     try:
         writer.replace(path, KEY.encode(), secret=True)
@@ -159,17 +144,17 @@ def test_a_new_key_is_0600_from_the_rename_on(tmp_path, module, loose_umask):
     assert os.listdir(str(tmp_path)) == ["k.pem"]  # no temporary file left
 
 
-def test_a_replaced_key_does_not_take_the_old_files_loose_mode(tmp_path, module, loose_umask):
+def test_a_replaced_key_does_not_take_the_old_files_loose_mode(tmp_path, file_module, loose_umask):
     path = tmp_path / "k.pem"
     path.write_text("old")
     os.chmod(str(path), 0o644)
-    AnsibleModuleFileWriter(module).replace(str(path), KEY.encode(), secret=True)
+    AnsibleModuleFileWriter(file_module).replace(str(path), KEY.encode(), secret=True)
     assert mode_of(str(path)) == 0o600 and path.read_text() == KEY
 
 
-def test_certificate_files_get_the_task_mode(tmp_path, module, loose_umask):
+def test_certificate_files_get_the_task_mode(tmp_path, file_module, loose_umask):
     path = str(tmp_path / "c.pem")
-    writer = AnsibleModuleFileWriter(module)
+    writer = AnsibleModuleFileWriter(file_module)
     files, changed, _diff = write_files({"cert": path, "privatekey": str(tmp_path / "k.pem")}, CONTENTS, writer)
     assert changed and mode_of(path) == 0o644 and mode_of(str(tmp_path / "k.pem")) == 0o600
     inode = os.stat(path).st_ino
@@ -179,19 +164,19 @@ def test_certificate_files_get_the_task_mode(tmp_path, module, loose_umask):
     assert changed and mode_of(path) == 0o640
 
 
-def test_a_file_that_cannot_be_written_is_a_typed_error(tmp_path, module):
+def test_a_file_that_cannot_be_written_is_a_typed_error(tmp_path, file_module):
     # A regular file where the directory should be: refused to every user, root included.
     not_a_directory = tmp_path / "locked"
     not_a_directory.write_text("")
     with pytest.raises(FileWriteError, match="Could not write .*locked/c.pem"):
-        AnsibleModuleFileWriter(module).replace(str(not_a_directory / "c.pem"), b"LEAF\n", secret=False)
+        AnsibleModuleFileWriter(file_module).replace(str(not_a_directory / "c.pem"), b"LEAF\n", secret=False)
 
 
-def test_a_failed_move_is_a_typed_error_and_leaves_no_temporary_file(tmp_path, module):
+def test_a_failed_move_is_a_typed_error_and_leaves_no_temporary_file(tmp_path, file_module):
     def refuse(*args, **kwargs):
         raise Exception("Could not replace")
 
-    module.atomic_move = refuse
+    file_module.atomic_move = refuse
     with pytest.raises(FileWriteError, match="Could not write .*c.pem: Could not replace"):
-        AnsibleModuleFileWriter(module).replace(str(tmp_path / "c.pem"), b"LEAF\n", secret=False)
+        AnsibleModuleFileWriter(file_module).replace(str(tmp_path / "c.pem"), b"LEAF\n", secret=False)
     assert os.listdir(str(tmp_path)) == []

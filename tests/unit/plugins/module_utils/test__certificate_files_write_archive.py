@@ -13,8 +13,6 @@ import stat
 import tarfile
 
 import pytest
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import (
     AnsibleModuleFileWriter,
@@ -33,19 +31,6 @@ NOT_BEFORE = 1795000000
 
 def members(shop=None):
     return [("www.example.com", WWW, NOT_BEFORE), ("_wildcard.example.com", shop or SHOP, NOT_BEFORE + 60)]
-
-
-@pytest.fixture
-def module():
-    with patch_module_args({"_ansible_check_mode": False}):
-        yield AnsibleModule(argument_spec={}, add_file_common_args=True, supports_check_mode=True)
-
-
-@pytest.fixture
-def loose_umask():
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
 
 
 def mode_of(path):
@@ -94,9 +79,9 @@ def test_archive_written_0600_once_then_unchanged(tmp_path):
     assert write_archive(path, members(dict(SHOP, chain="CHAIN-2\n")), writer) and len(writer.replaced) == 2
 
 
-def test_archive_on_disk_is_0600_and_not_rewritten(tmp_path, module, loose_umask):
+def test_archive_on_disk_is_0600_and_not_rewritten(tmp_path, file_module, loose_umask):
     path = str(tmp_path / "bundle.tar")
-    writer = AnsibleModuleFileWriter(module)
+    writer = AnsibleModuleFileWriter(file_module)
     assert write_archive(path, members(), writer) and mode_of(path) == 0o600
     inode = os.stat(path).st_ino
     assert not write_archive(path, members(), writer) and os.stat(path).st_ino == inode
@@ -137,11 +122,11 @@ def test_not_an_archive_is_a_clear_error(tmp_path):
         read_archive(str(path))
 
 
-def test_install_writes_every_directory_then_nothing_changes(tmp_path, module, loose_umask):
+def test_install_writes_every_directory_then_nothing_changes(tmp_path, file_module, loose_umask):
     src = str(tmp_path / "bundle.tar")
     (tmp_path / "bundle.tar").write_bytes(archive_bytes(members()))
     dest = str(tmp_path / "etc" / "ssl")  # missing parents are created too
-    writer = AnsibleModuleFileWriter(module)
+    writer = AnsibleModuleFileWriter(file_module)
     certificates, changed, diff = install_archive(src, dest, writer)
     assert changed and [item["dir"] for item in certificates] == ["www.example.com", "_wildcard.example.com"]
     assert all(item["changed"] for item in certificates)
@@ -158,11 +143,11 @@ def test_install_writes_every_directory_then_nothing_changes(tmp_path, module, l
     assert dict((name, os.stat(os.path.join(www, name)).st_ino) for name in os.listdir(www)) == inodes
 
 
-def test_install_changes_only_the_certificate_whose_content_changed(tmp_path, module, loose_umask):
+def test_install_changes_only_the_certificate_whose_content_changed(tmp_path, file_module, loose_umask):
     src = tmp_path / "bundle.tar"
     src.write_bytes(archive_bytes(members()))
     dest = str(tmp_path / "certs")
-    writer = AnsibleModuleFileWriter(module)
+    writer = AnsibleModuleFileWriter(file_module)
     install_archive(str(src), dest, writer)
     os.chmod(os.path.join(dest, "www.example.com", "privkey.pem"), 0o640)  # a loosened key is put right
     src.write_bytes(archive_bytes(members(dict(SHOP, cert="LEAF-SHOP-2\n"))))
@@ -174,10 +159,10 @@ def test_install_changes_only_the_certificate_whose_content_changed(tmp_path, mo
     assert mode_of(os.path.join(dest, "www.example.com", "privkey.pem")) == 0o600
 
 
-def test_install_in_check_mode_writes_nothing(tmp_path, module):
+def test_install_in_check_mode_writes_nothing(tmp_path, file_module):
     src = tmp_path / "bundle.tar"
     src.write_bytes(archive_bytes(members()))
     dest = tmp_path / "certs"
-    certificates, changed, _diff = install_archive(str(src), str(dest), AnsibleModuleFileWriter(module),
+    certificates, changed, _diff = install_archive(str(src), str(dest), AnsibleModuleFileWriter(file_module),
                                                    check_mode=True)
     assert changed and all(item["changed"] for item in certificates) and not dest.exists()
