@@ -255,6 +255,14 @@ def contact_matches(contact, name, mobile, email=None):
     return not email or masked_match(contact.get("email"), email, case_sensitive=False)
 
 
+def matching_contact_id(contacts, name, mobile, email=None, exclude=()):
+    """The id of the first listed contact that is the applicant and not in ``exclude``, or None."""
+    for contact in contacts:
+        if contact["contact_id"] not in exclude and contact_matches(contact, name, mobile, email):
+            return contact["contact_id"]
+    return None
+
+
 def normalize_summary(body, instance_type=None):
     return {
         "instance_type": instance_type,
@@ -506,10 +514,7 @@ class CasInstancesClient:
 
     def find_contact(self, name, mobile, email=None):
         """The contact id of the applicant, or None."""
-        for contact in self.contacts(keyword=name):
-            if contact_matches(contact, name, mobile, email):
-                return contact["contact_id"]
-        return None
+        return matching_contact_id(self.contacts(keyword=name), name, mobile, email)
 
     def create_contact(self, name, mobile, email=None, client_token=None, known_contact_ids=None):
         """CreateContact once: after a lost answer, a new matching contact is adopted instead.
@@ -521,10 +526,8 @@ class CasInstancesClient:
         known = set(known_contact_ids)
 
         def adopt_created_contact():
-            for contact in self.contacts(keyword=name):
-                if contact["contact_id"] not in known and contact_matches(contact, name, mobile, email):
-                    return {"ContactId": contact["contact_id"]}
-            return None
+            created = matching_contact_id(self.contacts(keyword=name), name, mobile, email, exclude=known)
+            return None if created is None else {"ContactId": created}
 
         answer = self.rpc.call("CreateContact", {"Name": name, "Mobile": mobile, "Email": email,
                                                  "ClientToken": client_token},

@@ -31,7 +31,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import (
     CasInstancesClient,
-    contact_matches,
+    matching_contact_id,
     new_client_token,
     normalize_instance,
 )
@@ -527,7 +527,7 @@ def resolve_contact(instances, wanted):
     """
     name, mobile, email = wanted["username"], _mobile(wanted["phone"]), wanted["email"]
     listed = instances.contacts(keyword=name)
-    found = next((contact["contact_id"] for contact in listed if contact_matches(contact, name, mobile, email)), None)
+    found = matching_contact_id(listed, name, mobile, email)
     if found is not None:
         return found
     try:

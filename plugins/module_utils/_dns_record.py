@@ -250,11 +250,15 @@ def check_params(params):
     }
 
 
+def _fqdn(zone, rr):
+    return zone if rr == "@" else "%s.%s" % (rr.lower(), zone)
+
+
 def locate(client, wanted):
     """(zone, rr, fqdn) of the record set, discovering the zone when it was not given."""
     if wanted["rr"] is not None:
         zone, rr = wanted["zone"], wanted["rr"]
-        return zone, rr, zone if rr == "@" else "%s.%s" % (rr, zone)
+        return zone, rr, _fqdn(zone, rr)
     fqdn = wanted["record"]
     zone = wanted["zone"] or client.find_zone(fqdn)
     return zone, relative_name(fqdn, zone), fqdn
@@ -303,8 +307,7 @@ def plan_present(current, wanted):
 
     ``updates`` pairs a record read now with the fields it gets; ``after`` predicts the set.
     """
-    record_type, ttl = wanted["type"], wanted["ttl"]
-    priority = wanted["priority"] if record_type == "MX" else None
+    record_type, ttl, priority = wanted["type"], wanted["ttl"], wanted["priority"]
     by_value, surplus = {}, []
     for record in current:
         key = current_value(record_type, record["value"])
@@ -368,8 +371,7 @@ def _apply(client, zone, rr, wanted, plan):
         client.update(record["id"], rr, record_type, fields["value"], fields["ttl"], line, fields["priority"])
     added = {}
     for value in plan["adds"]:
-        added[value] = client.add(zone, rr, record_type, value, wanted["ttl"], line,
-                                  wanted["priority"] if record_type == "MX" else None)
+        added[value] = client.add(zone, rr, record_type, value, wanted["ttl"], line, wanted["priority"])
     after = [dict(r, id=added[r["value"]]) if r["id"] is None else r for r in plan["after"]]
     warnings = []
     deletes = plan["deletes"]
@@ -430,8 +432,7 @@ def _add_first(client, zone, rr, wanted):
     read path would refuse too (a CNAME conflict, a full set): either way the set is read, to
     learn the id and TTL of the value there or to fail with the read path's clear error.
     """
-    record_type, line = wanted["type"], wanted["line"]
-    priority = wanted["priority"] if record_type == "MX" else None
+    record_type, line, priority = wanted["type"], wanted["line"], wanted["priority"]
     added = []
     for value in wanted["values"]:
         try:
@@ -445,10 +446,6 @@ def _add_first(client, zone, rr, wanted):
         added.append({"id": record_id, "value": value, "ttl": wanted["ttl"], "line": line, "priority": priority,
                       "status": None, "type": record_type})
     return added, False
-
-
-def _fqdn(zone, rr):
-    return zone if rr == "@" else "%s.%s" % (rr.lower(), zone)
 
 
 def _run_by_id(client, wanted, check_mode, diff_mode):
