@@ -40,5 +40,8 @@ class ActionModule(ActionBase):
         # gives its result to every host. free and host_pinned run it for every host and
         # still copy each run's result to all hosts, so the caller must not rely on it.
         run_once_honoured = isinstance(strategy_class, type) and issubclass(strategy_class, LinearStrategy)
-        result.update(changed=False, strategy=strategy, run_once_honoured=run_once_honoured)
+        # The check mode this task runs in: --check, or the task's check_mode keyword (as
+        # include_role's `apply` sets it), which ansible_check_mode does not follow.
+        check_mode = bool(self._play_context.check_mode)
+        result.update(changed=False, strategy=strategy, run_once_honoured=run_once_honoured, check_mode=check_mode)
         return result

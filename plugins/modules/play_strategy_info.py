@@ -15,8 +15,8 @@ description:
   - Under C(linear) (and strategies derived from it, such as C(debug)) a C(run_once) task runs
     for one host and its registered result and facts go to every host. Under C(free) and
     C(host_pinned) Ansible runs it for every host yet still copies each run's result to all
-    hosts, so hosts see one another's results. No variable tells a play which strategy it
-    runs, hence this action.
+    hosts, a skipped result included, so hosts see one another's results. No variable tells
+    a play which strategy it runs, hence this action.
   - The P(alicloud.cas.dv_certificate#role) role uses it to run its API phases once for the
     play under C(linear), and for each host's own domains otherwise.
   - Runs on the controller only. Makes no API call and no connection.
@@ -44,10 +44,19 @@ EXAMPLES = r"""
   alicloud.cas.play_strategy_info:
   register: play_strategy
 
-- name: Run once for the play under linear, for each host under free
-  ansible.builtin.command: /usr/local/bin/renew-shared-state
-  run_once: "{{ play_strategy.run_once_honoured }}"
-  changed_when: true
+# Never template run_once: under free and host_pinned a task whose run_once is a template,
+# or even a literal run_once that `when` skips, copies its result to every host. Let the
+# include's `when` decide, so that the run_once copy does not exist under free.
+- name: Renew the shared state once for the play (linear)
+  ansible.builtin.include_tasks:
+    file: renew-shared-state.yml
+    apply:
+      run_once: true
+  when: play_strategy.run_once_honoured
+
+- name: Renew the shared state for this host (free, host_pinned)
+  ansible.builtin.include_tasks: renew-shared-state.yml
+  when: not play_strategy.run_once_honoured
 """
 
 RETURN = r"""
@@ -64,4 +73,13 @@ run_once_honoured:
   returned: always
   type: bool
   sample: false
+check_mode:
+  description:
+    - Whether this task runs in check mode, from C(--check) or the task's C(check_mode)
+      keyword, including one inherited from a block or set by C(apply) on C(include_role).
+    - The magic variable C(ansible_check_mode) follows C(--check) only.
+  returned: always
+  type: bool
+  sample: false
+  version_added: 0.4.0
 """

@@ -16,12 +16,16 @@ from ansible.template import Templar
 from ansible_collections.alicloud.cas.plugins.action.play_strategy_info import ActionModule
 
 
-def _run(strategy, args=None):
+def _run(strategy, args=None, check_mode=False):
     play = Play.load({"hosts": "all", "strategy": strategy, "tasks": []})
     task = Task.load({"action": "alicloud.cas.play_strategy_info"})
     task.args = args or {}
     task.get_play = lambda: play
-    action = ActionModule(task, mock.MagicMock(), mock.MagicMock(), loader=mock.MagicMock(),
+    # The play context the executor builds for the task: its check_mode is --check or the
+    # task's own check_mode keyword.
+    play_context = mock.MagicMock()
+    play_context.check_mode = check_mode
+    action = ActionModule(task, mock.MagicMock(), play_context, loader=mock.MagicMock(),
                           templar=Templar(loader=mock.MagicMock()), shared_loader_obj=None)
     return action.run(task_vars={})
 
@@ -43,3 +47,9 @@ def test_options_are_refused():
     result = _run("linear", {"strategy": "linear"})
     assert result["failed"]
     assert "takes no options" in result["msg"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_check_mode_is_the_task_s_own(check_mode):
+    result = _run("free", check_mode=check_mode)
+    assert result["check_mode"] is check_mode
