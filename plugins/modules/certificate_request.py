@@ -721,6 +721,8 @@ def main():
             tags=dict(type="dict"),
             force=dict(type="bool", default=False),
             renew_before_days=dict(type="int", default=30),
+            order_id=dict(type="int"),
+            ledger_path=dict(type="path"),
             certificates=dict(type="list", elements="dict", options=dict(
                 name=dict(type="str"),
                 domain=dict(type="str"),
@@ -734,10 +736,12 @@ def main():
                 key_algorithm=dict(type="str", choices=list(KEY_ALGORITHMS)),
                 tags=dict(type="dict"),
                 force=dict(type="bool"),
+                order_id=dict(type="int"),
+                renew_before_days=dict(type="int"),
             )),
         ),
         mutually_exclusive=[("domain", "domains")],
-        required_one_of=[("domain", "domains", "certificates")],
+        required_one_of=[("domain", "domains", "certificates", "order_id")],
     )
     module.run(lambda glue: run(glue.params, glue.cas, glue.check_mode, glue.diff_mode))
 
