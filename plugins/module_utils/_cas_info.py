@@ -29,6 +29,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_wr
     FILE_OPTIONS,
     check_archive_directory,
     destinations,
+    file_modes,
     material,
     write_archive,
     write_files,
@@ -150,8 +151,7 @@ def check_request_info_options(params):
         "poll_interval": poll_interval,
         "poll_interval_max": poll_interval_max,
         "return_private_key": bool(params.get("return_private_key")),
-        "modes": {"cert": params.get("mode"), "chain": params.get("mode"), "fullchain": params.get("mode"),
-                  "privatekey": params.get("privatekey_mode")},
+        "modes": file_modes(params),
     }
 
 
