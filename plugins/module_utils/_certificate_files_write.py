@@ -164,7 +164,7 @@ def write_files(dests, contents, writer, check_mode=False, modes=None):
     """
     modes = dict(file_modes({}), **dict((kind, mode) for kind, mode in (modes or {}).items() if mode is not None))
     files = {}
-    before, after = {}, {}
+    diff = {"before": {}, "after": {}}
     for kind, _option in FILE_OPTIONS:
         path = dests.get(kind)
         if not path:
@@ -173,23 +173,33 @@ def write_files(dests, contents, writer, check_mode=False, modes=None):
         if not content:
             files[kind] = {"path": path, "changed": False, "missing": True}
             continue
-        data = content.encode("utf-8")
-        current = writer.read(path)
-        current_mode = None if current is None else writer.mode(path)
-        content_changed = current != data
-        if content_changed and not check_mode:
-            writer.replace(path, data, kind == "privatekey")
-        attributes_changed = False
-        if current is not None or not check_mode:  # in check mode a missing file has no attributes to compare
-            attributes_changed = writer.set_attributes(path, modes[kind])
-        files[kind] = {"path": path, "changed": content_changed or attributes_changed}
-        before[path] = {"content": "absent" if current is None else ("other content" if content_changed
-                                                                       else "same content"),
-                        "mode": current_mode}
-        after[path] = {"content": "new content" if content_changed else "same content",
-                       "mode": _shown_mode(modes[kind]) if check_mode else writer.mode(path)}
-    changed = any(item["changed"] for item in files.values())
-    return files, changed, {"before": before, "after": after}
+        changed = write_file(path, content.encode("utf-8"), writer, modes[kind], kind == "privatekey", check_mode,
+                             diff)
+        files[kind] = {"path": path, "changed": changed}
+    return files, any(item["changed"] for item in files.values()), diff
+
+
+def write_file(path, data, writer, mode, secret, check_mode, diff):
+    """Replace ``path`` with ``data`` when its bytes differ, then give it ``mode`` and the task's
+    owner and group; whether anything changed (or would, in check mode).
+
+    ``diff`` (``{"before": {}, "after": {}}``) receives the path's content state and mode
+    before and after: never the content.
+    """
+    current = writer.read(path)
+    current_mode = None if current is None else writer.mode(path)
+    content_changed = current != data
+    if content_changed and not check_mode:
+        writer.replace(path, data, secret)
+    attributes_changed = False
+    if current is not None or not check_mode:  # in check mode a missing file has no attributes to compare
+        attributes_changed = writer.set_attributes(path, mode)
+    diff["before"][path] = {"content": "absent" if current is None else ("other content" if content_changed
+                                                                          else "same content"),
+                            "mode": current_mode}
+    diff["after"][path] = {"content": "new content" if content_changed else "same content",
+                           "mode": _shown_mode(mode) if check_mode else writer.mode(path)}
+    return content_changed or attributes_changed
 
 
 class AnsibleModuleFileWriter:
@@ -310,17 +320,12 @@ def archive_bytes(members):
     return buffer.getvalue()
 
 
-def write_archive(path, members, writer, check_mode=False):
+def write_archive(path, members, writer, check_mode=False, diff=None):
     """Write the archive of ``members`` to ``path`` when its bytes differ, atomically and 0600
-    from the start (it holds keys); returns whether it changed (or would, in check mode)."""
-    data = archive_bytes(members)
-    current = writer.read(path)
-    changed = current != data
-    if changed and not check_mode:
-        writer.replace(path, data, True)
-    if current is not None or not check_mode:  # in check mode a missing file has no attributes to compare
-        changed = writer.set_attributes(path, PRIVATE_KEY_MODE) or changed
-    return changed
+    from the start (it holds keys); returns whether it changed (or would, in check mode).
+    ``diff``, when given, receives the archive's entry as ``write_file`` makes it."""
+    return write_file(path, archive_bytes(members), writer, PRIVATE_KEY_MODE, True, check_mode,
+                      diff if diff is not None else {"before": {}, "after": {}})
 
 
 def read_archive(path):
