@@ -590,8 +590,9 @@ def _read_and_write(wanted, cas_factory, clock, sleep, writer, check_mode, hide_
         if unwritten:
             reasons.append("%d of %d archives could not be written: %s" % (
                 len(unwritten), len(wanted["archives"]), ", ".join(unwritten)))
-        raise BatchError("%s. Each item's msg says why; the files of the others were written." % "; ".join(reasons),
-                         result)
+        writes = wanted["archives"] or any(item["dests"] for item in wanted["items"])
+        raise BatchError("%s. Each item's msg says why%s." % (
+            "; ".join(reasons), "; the files of the others were written" if writes else ""), result)
     return result
 
 
