@@ -558,7 +558,10 @@ instance:
     instance_end_time: "2027-05-30T00:00:00Z"
   version_added: 0.2.0
 order:
-  description: The order, as listed by C(ListUserCertificateOrder), with dates in ISO 8601 UTC.
+  description:
+    - The order, as listed by C(ListUserCertificateOrder), with dates in ISO 8601 UTC.
+    - An order found through O(ledger_path) is not listed, so only RV(order.order_id), RV(order.domain) and
+      RV(order.product_code) are set; RV(status) and RV(phase) are read from the order itself.
   returned: when O(state=present) and RV(source=package)
   type: dict
   contains:
