@@ -31,7 +31,6 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import (
     CasInstancesClient,
-    split_names,
     matching_contact_id,
     new_client_token,
     normalize_instance,

@@ -50,7 +50,10 @@ PACKAGE_PRODUCT_CODES = DV_PRODUCT_CODES + tuple(code for code, _kind in PACKAGE
 DEFAULT_PRODUCT_CODE = "digicert-free-1-free"
 # The certificate lifetimes the sources document, per product code: (as documented, in days).
 # "3 months" (reference 2.2: S17 "valid for three months", the SDK's ProductCode text) is taken
-# as 90 days; "1 year" as 365. The CA/B Forum shortening from 2026-02-25 can only make them
+# as 90 days; "1 year" as 365. UNCONFIRMED: the exact number of days CAS issues them for (the
+# emulator's validity_days, default 90, stands for it); a certificate issued for longer than this
+# is still refused only from this many days on, and one issued for less by the check on its own
+# notBefore/notAfter (certificate_request's check_issued_lifetime). The CA/B Forum shortening from 2026-02-25 can only make them
 # shorter, so refusing a renew_before_days at least this long never refuses a window that would
 # work. The other codes, and V2.0 instances, have no documented lifetime: nothing is assumed for
 # them, and only the certificate's own notBefore/notAfter is checked once one is issued.

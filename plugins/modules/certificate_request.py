@@ -221,7 +221,7 @@ options:
       - With O(state=absent), the one V1.0 order to withdraw, for example one the CA rejected (C(verify_fail)),
         whose quota unit stays spent until it is deleted.
       - It is read by its id. Pending (C(domain_verify), C(process)) is cancelled and deleted; failed
-        (C(verify_fail)) or cancelled (C(payed)) is deleted. An issued order is never withdrawn (CAS would revoke it):
+        (C(verify_fail)) or cancelled (C(payed)) is deleted. An issued order is never withdrawn (CAS would revoke it);
         the task fails and writes nothing. An order that no longer exists changes nothing.
       - O(domain) is optional with it and only used in the result; O(domains), O(instance_id), O(product_code) and
         O(source=instance) are refused with it, and so is O(state=present).
@@ -558,7 +558,10 @@ instance:
     instance_end_time: "2027-05-30T00:00:00Z"
   version_added: 0.2.0
 order:
-  description: The order, as listed by C(ListUserCertificateOrder), with dates in ISO 8601 UTC.
+  description:
+    - The order, as listed by C(ListUserCertificateOrder), with dates in ISO 8601 UTC.
+    - An order found through O(ledger_path) is not listed, so only RV(order.order_id), RV(order.domain) and
+      RV(order.product_code) are set; RV(status) and RV(phase) are read from the order itself.
   returned: when O(state=present) and RV(source=package)
   type: dict
   contains:

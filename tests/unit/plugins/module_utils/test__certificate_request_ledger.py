@@ -197,8 +197,8 @@ def placed(emu):
 
 
 @pytest.mark.parametrize("use_ledger, orders", [(True, 1), (False, 2)])
-def test_v1_two_runs_with_a_list_lagging_30_calls_place_one_order_with_the_ledger(emu, tmp_path, use_ledger,
-                                                                                   orders):
+def test_v1_two_runs_with_a_list_lagging_30_calls_place_one_order_with_the_ledger(
+        emu, tmp_path, use_ledger, orders):
     emu.control.reset("demo")
     emu.control.settings(list_lag=30)
     ledger = str(tmp_path / "ledger.json") if use_ledger else None
@@ -213,8 +213,8 @@ def test_v1_two_runs_with_a_list_lagging_30_calls_place_one_order_with_the_ledge
 
 
 @pytest.mark.parametrize("use_ledger, spent", [(True, 1), (False, 2)])
-def test_v2_two_runs_with_a_list_lagging_30_calls_spend_one_instance_with_the_ledger(emu, tmp_path, use_ledger,
-                                                                                      spent):
+def test_v2_two_runs_with_a_list_lagging_30_calls_spend_one_instance_with_the_ledger(
+        emu, tmp_path, use_ledger, spent):
     """The first run applied on the instance it was given (the second in the module's own
     ranking); the next run for the name, with the list still showing that instance blank and
     inactive, would spend the first-ranked one too."""
