@@ -9,7 +9,7 @@
 #      that document that product's connection fragment;
 #   4. the user guide (README.md, TESTING.md, docs/*.md): every relative link points at
 #      an existing file, and every alicloud.cas.NAME it mentions is a module or role
-#      that exists.
+#      that exists; docs/index.md's table has a row for every module and role.
 #
 # Environment: VENV (default .venv).
 set -uo pipefail
@@ -134,6 +134,19 @@ for page in pages:
         if name not in known:
             print("  FAIL %s mentions alicloud.cas.%s, which is no module or role of the collection" % (page, name)); bad = 1
 print("  %s   %d pages: links and alicloud.cas.* names" % ("ok" if not bad else "--", len(pages)))
+
+# docs/index.md's table is where a user finds what the collection has: one row per module
+# and role (a row is a line starting with "|" that names `alicloud.cas.NAME`).
+if os.path.exists("docs/index.md"):
+    rows = [line for line in open("docs/index.md", encoding="utf-8") if line.lstrip().startswith("|")]
+    in_table = set(re.findall(r"`alicloud\.cas\.([a-z_][a-z0-9_]*)`", "".join(rows)))
+    missing = sorted(modules - in_table) + sorted("role " + r for r in roles - in_table)
+    if missing:
+        print("  FAIL docs/index.md's table has no row for %s" % ", ".join(missing)); bad = 1
+    else:
+        print("  ok   docs/index.md's table has a row for each of the %d modules and %d roles" % (len(modules), len(roles)))
+else:
+    print("  FAIL docs/index.md is missing"); bad = 1
 
 # The generated changelog must know every module and role (scripts/changelog-release.sh).
 if os.path.exists("changelogs/changelog.yaml"):
