@@ -13,11 +13,14 @@ export VENV LEGACY_VENV
 HARNESS := scripts/harness.sh
 
 .PHONY: help venv venv-legacy venvs test units target-crypto sanity lint integration molecule \
-        units-2.19 sanity-2.19 legacy docs-lint galaxy ee demo bench clean distclean
+        units-2.19 sanity-2.19 legacy docs-lint galaxy ee demo shell release bench clean distclean
 
 help:
 	@echo "alicloud.cas targets:"
-	@echo "  make demo         issue a certificate against the local emulator (scripts/demo.sh)"
+	@echo "  make demo         issue a certificate against the local emulator (scripts/demo.sh); a second run"
+	@echo "                   finds it valid and calls nothing (make demo DEMO_RESET=1 starts over)"
+	@echo "  make shell        a subshell with $(VENV) active and ANSIBLE_COLLECTIONS_PATH set, so that"
+	@echo "                   ansible-doc / ansible -m alicloud.cas.* use this checkout (scripts/shell.sh)"
 	@echo "  make test         whole suite: units, target-crypto, sanity, lint, docs, integration, molecule, galaxy, ee,"
 	@echo "                   then units + sanity again on Python 3.11 / ansible-core 2.19"
 	@echo "  make units        pytest tests/unit"
@@ -85,6 +88,9 @@ galaxy: venv
 
 ee: venv
 	@$(HARNESS) ee
+
+shell: venv
+	@VENV="$(VENV)" scripts/shell.sh
 
 demo: venv
 	@if [ ! -f scripts/demo.sh ]; then \

@@ -9,7 +9,10 @@
 #      that document that product's connection fragment;
 #   4. the user guide (README.md, TESTING.md, docs/*.md): every relative link points at
 #      an existing file, and every alicloud.cas.NAME it mentions is a module or role
-#      that exists; docs/index.md's table has a row for every module and role.
+#      that exists; docs/index.md's table has a row for every module and role;
+#   5. in a fresh shell (no ANSIBLE_* variable, another directory), the line that
+#      scripts/shell.sh --print gives (make demo ends with it) lets ansible-doc find the
+#      checkout's modules, and so does `scripts/shell.sh -- CMD` (make shell).
 #
 # Environment: VENV (default .venv).
 set -uo pipefail
@@ -167,6 +170,34 @@ else:
     print("  FAIL changelogs/changelog.yaml is missing: run scripts/changelog-release.sh"); bad = 1
 sys.exit(bad)
 PY
+
+echo "== docs-check: the checkout is usable from a shell (scripts/shell.sh, make shell, make demo's last line)"
+# A newcomer's shell: no ANSIBLE_* setting, the venv not active, a HOME with no collection
+# installed (molecule installs one into ~/.ansible/collections), in another directory.
+fresh_home="$(mktemp -d)"
+fresh() {  # fresh COMMANDS: run them there, print the output without colour codes
+    (cd / && env -i HOME="$fresh_home" PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb bash -c "$1") 2>&1 \
+        | sed 's/\x1b\[[0-9;]*m//g'
+}
+usable_line="$(VENV="$VENV" scripts/shell.sh --print)"
+if fresh "ansible-doc alicloud.cas.certificate_request" | grep -q '^> MODULE alicloud.cas.certificate_request'; then
+    note "FAIL ansible-doc finds alicloud.cas.certificate_request without the line, so this check proves nothing"; fail=1
+fi
+out="$(fresh "$usable_line && ansible-doc alicloud.cas.certificate_request")"
+if grep -q "^> MODULE alicloud.cas.certificate_request ($ROOT/.cache/collections/" <<< "$out"; then
+    note "ok   ansible-doc finds the checkout's modules after: $usable_line"
+else
+    note "FAIL ansible-doc does not find the checkout's module after: $usable_line"
+    sed 's/^/         /' <<< "$out" | head -n 5; fail=1
+fi
+out="$(fresh "VENV=$(printf %q "$VENV") $(printf %q "$ROOT")/scripts/shell.sh -- ansible-doc -l alicloud.cas")"
+if grep -q '^alicloud\.cas\.certificate_request ' <<< "$out"; then
+    note "ok   scripts/shell.sh -- ansible-doc -l alicloud.cas lists the checkout's modules"
+else
+    note "FAIL scripts/shell.sh -- ansible-doc -l alicloud.cas did not list the modules"
+    sed 's/^/         /' <<< "$out" | head -n 5; fail=1
+fi
+rm -rf "$fresh_home"
 
 if [[ $fail -ne 0 ]]; then
     echo "docs-check: FAILED" >&2
