@@ -32,7 +32,11 @@ help:
 	@echo "  make molecule     molecule test for every scenario in extensions/molecule"
 	@echo "  make legacy       units + sanity on Python 3.11 / ansible-core 2.19 ($(LEGACY_VENV))"
 	@echo "  make bench        benchmarks (scripts/bench.sh)"
-	@echo "  make galaxy       build the tarball, check its content, run galaxy-importer offline (no warnings)"
+	@echo "  make galaxy       the release steps on a throw-away copy, without publishing: version, changelog,"
+	@echo "                   tarball, content check, galaxy-importer offline (no warnings)"
+	@echo "  make release VERSION=x.y.z  set the version, release the changelog, build and check the tarball,"
+	@echo "                   publish it with ANSIBLE_GALAXY_TOKEN (without it: print what would be uploaded);"
+	@echo "                   docs/releasing.md"
 	@echo "  make ee           ansible-builder create from tests/ee (build context only, no image)"
 	@echo "  make docs-lint    antsibull-docs lint + ansible-doc for every module and role + guide links"
 	@echo "  make venv         create/refresh $(VENV) (newest Python >= 3.12, ansible-core 2.21)"
@@ -85,6 +89,10 @@ docs-lint: venv
 
 galaxy: venv
 	@$(HARNESS) galaxy
+
+release: venv
+	@if [ -z "$(VERSION)" ]; then echo "usage: make release VERSION=x.y.z (docs/releasing.md)" >&2; exit 2; fi
+	@scripts/release.sh "$(VERSION)"
 
 ee: venv
 	@$(HARNESS) ee

@@ -9,7 +9,11 @@
 #      offline ansible-lint; its Docker-based ansible-test run stays off, as the
 #      harness runs ansible-test itself) and fail on any WARNING or ERROR line.
 #
-# Environment: VENV (default .venv); KEEP=1 keeps the work directory and prints it.
+#   4. the version in galaxy.yml (the one source) is the User-Agent's in
+#      plugins/module_utils/_transport.py (scripts/release.sh writes both).
+#
+# Environment: VENV (default .venv); KEEP=1 keeps the work directory and prints it;
+# OUTPUT_DIR=DIR copies the checked tarball there (scripts/release.sh publishes that one).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -161,8 +165,29 @@ if [[ -n "$problems" ]]; then
     fail=1
 fi
 
+echo "== galaxy-check: one version (galaxy.yml) everywhere"
+if python - "$tarball" <<'PY'
+import json, re, sys, tarfile, yaml
+version = yaml.safe_load(open("galaxy.yml"))["version"]
+with tarfile.open(sys.argv[1]) as tar:
+    manifest = json.load(tar.extractfile("MANIFEST.json"))["collection_info"]["version"]
+    transport = tar.extractfile("plugins/module_utils/_transport.py").read().decode("utf-8")
+agent = re.search(r'^COLLECTION_VERSION = "([^"]*)"$', transport, re.M)
+agent = agent.group(1) if agent else None
+if len({version, manifest, agent}) != 1:
+    sys.exit("  FAIL versions differ: galaxy.yml %s, MANIFEST.json %s, _transport.py COLLECTION_VERSION (User-Agent) %s;"
+             " set them with scripts/release.sh" % (version, manifest, agent))
+print("  ok   %s in galaxy.yml, MANIFEST.json and the User-Agent (_transport.py)" % version)
+PY
+then :; else fail=1; fi
+
 if [[ $fail -ne 0 ]]; then
     echo "galaxy-check: FAILED" >&2
     exit 1
+fi
+if [[ -n "${OUTPUT_DIR:-}" ]]; then
+    mkdir -p "$OUTPUT_DIR"
+    cp "$tarball" "$OUTPUT_DIR/"
+    echo "galaxy-check: checked tarball copied to $OUTPUT_DIR/$(basename "$tarball")"
 fi
 echo "galaxy-check: OK ($(basename "$tarball") builds clean and imports with no warnings)"

@@ -402,7 +402,7 @@ stage_molecule() {
     record molecule PASS "$passed" 0 0 $((SECONDS - start))
 }
 
-# stage_script LABEL SCRIPT DESCRIPTION: a check script owned by another area
+# stage_script LABEL SCRIPT DESCRIPTION [ARG...]: a check script owned by another area
 # (docs, Galaxy build, execution environment); one item, passes when it exits 0.
 stage_script() {
     local label="$1" script="$2" start=$SECONDS
@@ -413,7 +413,7 @@ stage_script() {
         return 0
     fi
     need_venv "$VENV" || { record "$label" FAIL 0 1 0 0 "venv missing"; return 1; }
-    if VENV="$VENV" bash "$script"; then
+    if VENV="$VENV" bash "$script" "${@:4}"; then
         record "$label" PASS 1 0 0 $((SECONDS - start))
     else
         record "$label" FAIL 0 1 0 $((SECONDS - start)) "$script failed"
@@ -453,7 +453,9 @@ run_stage() {
         units-2.19) (stage_units "$LEGACY_VENV" units-2.19) ;;
         sanity-2.19) (stage_sanity "$LEGACY_VENV" sanity-2.19) ;;
         docs) (stage_script docs scripts/docs-check.sh "documentation checks") ;;
-        galaxy) (stage_script galaxy scripts/galaxy-check.sh "Galaxy build and import") ;;
+        # The release steps for the next patch version on a throw-away copy, without a token:
+        # version, changelog, scripts/galaxy-check.sh (build + galaxy-importer), no publishing.
+        galaxy) (stage_script galaxy scripts/release.sh "release dry run: changelog, Galaxy build and import" --check) ;;
         ee) (stage_script ee scripts/ee-check.sh "execution environment build context") ;;
         *) echo "unknown stage: $1" >&2; return 2 ;;
     esac
