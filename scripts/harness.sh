@@ -258,7 +258,7 @@ stage_sanity() {
 
 stage_lint() {
     local start=$SECONDS rc=0 passed=0 failed=0 note=""
-    header lint "ansible-lint + antsibull-changelog lint ($(describe "$VENV"))"
+    header lint "ansible-lint + antsibull-changelog lint + actionlint/zizmor on .github/workflows ($(describe "$VENV"))"
     need_venv "$VENV" || { record lint FAIL 0 1 0 0 "venv missing"; return 1; }
     ensure_collection_link
     if PATH="$VENV/bin:$PATH" ansible-lint --nocolor; then
@@ -276,6 +276,24 @@ stage_lint() {
     else
         echo "--- antsibull-changelog lint: skipped (no changelogs/config.yaml yet)"
     fi
+    # The GitHub workflows: actionlint (syntax, expressions, shellcheck-free run: checks) and
+    # zizmor (security: pinned actions, permissions, template injection, credentials), offline.
+    local tool
+    for tool in actionlint zizmor; do
+        echo "--- $tool .github/workflows"
+        if [[ ! -x "$VENV/bin/$tool" ]]; then
+            failed=$((failed + 1)); note="${note:+$note; }$tool missing from $VENV (tests/requirements.txt)"
+            continue
+        fi
+        if case $tool in
+                actionlint) "$VENV/bin/actionlint" -no-color ;;
+                zizmor) "$VENV/bin/zizmor" --offline --no-progress .github/workflows ;;
+            esac; then
+            passed=$((passed + 1)); echo "$tool: OK"
+        else
+            failed=$((failed + 1)); note="${note:+$note; }$tool failed"
+        fi
+    done
     if [[ $failed -ne 0 ]]; then
         record lint FAIL "$passed" "$failed" 0 $((SECONDS - start)) "$note"
         return 1
