@@ -36,6 +36,8 @@ current="$(python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["ver
 if [[ "$1" == --check ]]; then
     # A throw-away copy of exactly the files git sees (scripts/sync_collection.py, as for
     # ansible-test); the release runs there with no token, so it cannot publish.
+    tree_state() { { git status --porcelain --untracked-files=all; git diff; } | sha256sum; }
+    before="$(tree_state)"
     work="$(mktemp -d "${TMPDIR:-/tmp}/alicloud-cas-release.XXXXXX")"
     trap 'rm -rf "$work"' EXIT
     copy="$(python scripts/sync_collection.py "$work" 2>/dev/null)"
@@ -47,9 +49,9 @@ PY
 )"
     echo "release --check: scripts/release.sh $next on a copy in $copy (no token: nothing is published)"
     env -u ANSIBLE_GALAXY_TOKEN -u GALAXY_API_KEY bash "$copy/scripts/release.sh" "$next"
-    # The copy, not the checkout, got the new version.
-    [[ "$(python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')" == "$current" ]] \
-        || { echo "release --check: the checkout's galaxy.yml changed" >&2; exit 1; }
+    # The copy, not the checkout, got the new version, changelog and tarball.
+    [[ "$(tree_state)" == "$before" ]] \
+        || { echo "release --check: the checkout changed (git status / git diff differ)" >&2; exit 1; }
     echo "release --check: OK"
     exit 0
 fi
