@@ -194,9 +194,8 @@ def write_file(path, data, writer, mode, secret, check_mode, diff):
     attributes_changed = False
     if current is not None or not check_mode:  # in check mode a missing file has no attributes to compare
         attributes_changed = writer.set_attributes(path, mode)
-    diff["before"][path] = {"content": "absent" if current is None else ("other content" if content_changed
-                                                                          else "same content"),
-                            "mode": current_mode}
+    before = "absent" if current is None else ("other content" if content_changed else "same content")
+    diff["before"][path] = {"content": before, "mode": current_mode}
     diff["after"][path] = {"content": "new content" if content_changed else "same content",
                            "mode": _shown_mode(mode) if check_mode else writer.mode(path)}
     return content_changed or attributes_changed

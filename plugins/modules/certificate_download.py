@@ -39,22 +39,17 @@ options:
     elements: dict
     suboptions:
       name:
-        description:
-          - A free label, returned as is in the C(name) of its RV(certificates) item, and the name O(archives[].members[].certificate)
-            refers to. Defaults to the ID or domain.
+        description: The item's label, which O(archives[].members[].certificate) names and its RV(certificates) item
+          returns. Defaults to its ID or domain.
         type: str
       order_id:
-        description:
-          - ID of a V1.0 order. Exactly one of O(certificates[].order_id), O(certificates[].instance_id) and
-            O(certificates[].domain) is required.
+        description: The V1.0 order to save, as O(order_id). Each item has one of C(order_id), C(instance_id) and C(domain).
         type: int
       instance_id:
-        description:
-          - ID of a V2.0 instance.
+        description: The V2.0 instance to save, as O(instance_id).
         type: str
       domain:
-        description:
-          - Domain whose newest request is read, as O(domain).
+        description: The domain whose newest request is saved, as O(domain).
         type: str
       cert_dest:
         description:
@@ -293,40 +288,39 @@ validation:
   type: dict
   sample: null
 certificate:
-  description: The leaf certificate (PEM), once issued; V(null) before.
+  description: The leaf certificate, as RV(alicloud.cas.certificate_request_info#module:certificate).
   returned: always, except with O(certificates)
   type: str
   sample: "-----BEGIN CERTIFICATE-----\nMIIF...\n-----END CERTIFICATE-----\n"
 chain:
-  description: The intermediate certificates (PEM) that CAS returned after the leaf; V(null) if there are none.
+  description: The intermediates, as RV(alicloud.cas.certificate_request_info#module:chain).
   returned: always, except with O(certificates)
   type: str
   sample: "-----BEGIN CERTIFICATE-----\nMIIE...\n-----END CERTIFICATE-----\n"
 fullchain:
-  description: Leaf followed by the intermediates (PEM).
+  description: The leaf and the intermediates, as RV(alicloud.cas.certificate_request_info#module:fullchain).
   returned: always, except with O(certificates)
   type: str
   sample: "-----BEGIN CERTIFICATE-----\nMIIF...\n-----END CERTIFICATE-----\n"
 not_before:
-  description: Start of the leaf's validity, ISO 8601 UTC.
+  description: As RV(alicloud.cas.certificate_request_info#module:not_before).
   returned: always, except with O(certificates)
   type: str
   sample: "2026-11-28T16:40:00Z"
 not_after:
-  description: End of the leaf's validity, ISO 8601 UTC.
+  description: As RV(alicloud.cas.certificate_request_info#module:not_after).
   returned: always, except with O(certificates)
   type: str
   sample: "2027-02-26T16:40:00Z"
 cert_id:
-  description: ID of the issued certificate in CAS (for an instance, its C(CertificateId)).
+  description: As RV(alicloud.cas.certificate_request_info#module:cert_id).
   returned: always, except with O(certificates)
   type: str
   sample: "12000001"
 files:
   description:
-    - The files asked for, by kind (C(cert), C(chain), C(fullchain), C(privatekey)), each with its C(path) and
-      whether it C(changed) (content or attributes; in check mode, whether it would). C(missing) is V(true) when the
-      API has nothing for that file (no chain, or no key for a CSR) and the file was left alone.
+    - The files written, by kind (C(cert), C(chain), C(fullchain), C(privatekey)), each with its C(path) and whether
+      it C(changed); C(missing=true) for a file the API has nothing for (no chain, or no key for a CSR), left alone.
     - Empty when the certificate is not issued.
   returned: always, except with O(certificates)
   type: dict
@@ -335,60 +329,13 @@ files:
     privatekey: {path: /etc/ssl/private/www.example.com.key, changed: true}
 certificates:
   description:
-    - One item per O(certificates) entry, in the order given, as the items of
-      RV(alicloud.cas.certificate_request_info#module:certificates). No item ever holds key material.
+    - One item per O(certificates) entry, in the order given, with the fields of the items of
+      RV(alicloud.cas.certificate_request_info#module:certificates) (C(name), C(phase), C(not_after), ...), whose
+      C(files) and C(changed) say what was written for it, and C(failed) and C(msg) how it ended. No item ever holds
+      key material.
   returned: with O(certificates)
   type: list
   elements: dict
-  contains:
-    name:
-      description: The entry's O(certificates[].name).
-      type: str
-    source:
-      description: V(package) or V(instance); V(null) when the request was not found.
-      type: str
-    order_id:
-      description: ID of the V1.0 order.
-      type: int
-    instance_id:
-      description: ID of the V2.0 instance.
-      type: str
-    domain:
-      description: Domain of the request; V(null) for an order given by O(certificates[].order_id).
-      type: str
-    status:
-      description: The last raw state read, as RV(status).
-      type: str
-    phase:
-      description: As RV(phase).
-      type: str
-    phase_meaning:
-      description: As RV(phase_meaning).
-      type: str
-    not_before:
-      description: As RV(not_before).
-      type: str
-    not_after:
-      description: As RV(not_after).
-      type: str
-    cert_id:
-      description: As RV(cert_id).
-      type: str
-    files:
-      description: As RV(files), for this entry.
-      type: dict
-    changed:
-      description: Whether a file of this entry changed.
-      type: bool
-    failed:
-      description: Whether this entry failed (not found, an API error, a phase it will not leave, the timeout).
-      type: bool
-    msg:
-      description: Why the entry failed; empty when it did not.
-      type: str
-    polls:
-      description: Number of reads of this entry.
-      type: int
   sample:
     - name: www
       source: instance

@@ -450,40 +450,13 @@ certificates:
       msg: ""
 archives:
   description:
-    - One item per O(archives) entry, in the order given. No item holds key material.
-    - Only with the deprecated O(archives) option; M(alicloud.cas.certificate_download) returns the same.
+    - One item per O(archives) entry, in the order given, as
+      RV(alicloud.cas.certificate_download#module:archives). No item holds key material.
+    - Only with the deprecated O(archives) option.
   returned: with O(archives)
   type: list
   elements: dict
   version_added: 0.3.0
-  contains:
-    dest:
-      description: Path of the archive.
-      type: str
-    dirs:
-      description: The directories the archive holds, in the order given.
-      type: list
-      elements: str
-    missing:
-      description: The directories left out, because their certificate failed or is not issued yet.
-      type: list
-      elements: str
-    changed:
-      description: Whether the archive was written (its bytes differed) or its attributes changed.
-      type: bool
-    failed:
-      description: Whether the archive could not be written.
-      type: bool
-    msg:
-      description: Why the archive could not be written; empty otherwise.
-      type: str
-  sample:
-    - dest: /var/lib/certificates/web.tar
-      dirs: [www.example.com, shop.example.com]
-      missing: []
-      changed: true
-      failed: false
-      msg: ""
 private_key:
   description:
     - The private key (PEM) CAS generated; V(null) when the request was made with a CSR or is not issued yet.

@@ -149,8 +149,8 @@ def test_the_writing_options_are_deprecated_on_certificate_request_info_only():
     writing = ("cert_dest", "chain_dest", "fullchain_dest", "privatekey_dest", "privatekey_mode", "archives")
     assert set(read) == set(fetched) and read_kwargs == fetch_kwargs and fetch_kwargs["add_file_common_args"]
     for option in writing:
-        assert (read[option]["removed_in_version"], read[option]["removed_from_collection"]) == ("1.0.0",
-                                                                                               "alicloud.cas")
+        removal = (read[option]["removed_in_version"], read[option]["removed_from_collection"])
+        assert removal == ("1.0.0", "alicloud.cas")
         assert "removed_in_version" not in fetched[option]
     for option in writing[:4]:
         assert read["certificates"]["options"][option]["removed_in_version"] == "1.0.0"
