@@ -13,11 +13,14 @@ export VENV LEGACY_VENV
 HARNESS := scripts/harness.sh
 
 .PHONY: help venv venv-legacy venvs test units target-crypto sanity lint integration molecule \
-        units-2.19 sanity-2.19 legacy docs-lint galaxy ee demo bench clean distclean
+        units-2.19 sanity-2.19 legacy docs-lint galaxy ee demo shell release bench clean distclean
 
 help:
 	@echo "alicloud.cas targets:"
-	@echo "  make demo         issue a certificate against the local emulator (scripts/demo.sh)"
+	@echo "  make demo         issue a certificate against the local emulator (scripts/demo.sh); a second run"
+	@echo "                   finds it valid and calls nothing (make demo DEMO_RESET=1 starts over)"
+	@echo "  make shell        a subshell with $(VENV) active and ANSIBLE_COLLECTIONS_PATH set, so that"
+	@echo "                   ansible-doc / ansible -m alicloud.cas.* use this checkout (scripts/shell.sh)"
 	@echo "  make test         whole suite: units, target-crypto, sanity, lint, docs, integration, molecule, galaxy, ee,"
 	@echo "                   then units + sanity again on Python 3.11 / ansible-core 2.19"
 	@echo "  make units        pytest tests/unit"
@@ -29,7 +32,11 @@ help:
 	@echo "  make molecule     molecule test for every scenario in extensions/molecule"
 	@echo "  make legacy       units + sanity on Python 3.11 / ansible-core 2.19 ($(LEGACY_VENV))"
 	@echo "  make bench        benchmarks (scripts/bench.sh)"
-	@echo "  make galaxy       build the tarball, check its content, run galaxy-importer offline (no warnings)"
+	@echo "  make galaxy       the release steps on a throw-away copy, without publishing: version, changelog,"
+	@echo "                   tarball, content check, galaxy-importer offline (no warnings)"
+	@echo "  make release VERSION=x.y.z  set the version, release the changelog, build and check the tarball,"
+	@echo "                   publish it with ANSIBLE_GALAXY_TOKEN (without it: print what would be uploaded);"
+	@echo "                   docs/releasing.md"
 	@echo "  make ee           ansible-builder create from tests/ee (build context only, no image)"
 	@echo "  make docs-lint    antsibull-docs lint + ansible-doc for every module and role + guide links"
 	@echo "  make venv         create/refresh $(VENV) (newest Python >= 3.12, ansible-core 2.21)"
@@ -83,8 +90,15 @@ docs-lint: venv
 galaxy: venv
 	@$(HARNESS) galaxy
 
+release: venv
+	@if [ -z "$(VERSION)" ]; then echo "usage: make release VERSION=x.y.z (docs/releasing.md)" >&2; exit 2; fi
+	@scripts/release.sh "$(VERSION)"
+
 ee: venv
 	@$(HARNESS) ee
+
+shell: venv
+	@VENV="$(VENV)" scripts/shell.sh
 
 demo: venv
 	@if [ ! -f scripts/demo.sh ]; then \

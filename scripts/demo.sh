@@ -11,7 +11,11 @@
 # instance with the modules run ad hoc, one command per step, instead of through the role.
 #
 # Everything it writes goes under .cache/demo/ (gitignored). It leaves nothing running:
-# the emulator is stopped on exit, also on failure or Ctrl-C.
+# the emulator is stopped on exit, also on failure or Ctrl-C. The certificate files stay there
+# between runs, as they would on a server: a second `make demo` finds them valid and makes no
+# API call, as the role does in production. DEMO_RESET=1 (make demo DEMO_RESET=1) deletes
+# them first, for a new issuance. It ends by printing the line that makes this checkout usable
+# as alicloud.cas from your own shell (scripts/shell.sh --print; or run `make shell`).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,9 +50,19 @@ scripts/venv.sh "$VENV"
 PY="$VENV/bin/python"
 export PATH="$VENV/bin:$PATH"
 
-# Fresh output each time, so the demo always shows a real issuance.
-rm -rf "$WORK"
+# The emulator keeps its account in memory, so each demo starts a fresh one; the certificate
+# files are kept (one directory per account type), so that a second demo shows a renewal
+# check that costs nothing. DEMO_RESET=1 starts from scratch.
+export DEMO_CERT_DIR="$WORK/certs-$DEMO_ACCOUNT"
+if [[ "${DEMO_RESET:-0}" == 1 ]]; then
+    rm -rf "$WORK"
+else
+    rm -rf "$WORK/emulator" "$WORK/results" "$WORK/ansible"
+fi
 mkdir -p "$WORK/emulator" "$WORK/ansible/tmp"
+if [[ -f "$DEMO_CERT_DIR/www.example.com/cert.pem" ]]; then
+    echo "Keeping the files of the previous demo in ${DEMO_CERT_DIR#"$ROOT"/}/ (DEMO_RESET=1 deletes them)"
+fi
 
 # ansible-playbook finds the collection as ansible_collections/alicloud/cas; point that at
 # this checkout, and keep Ansible's own files inside .cache as well.
@@ -85,7 +99,6 @@ echo "API endpoint $ENDPOINT (control API $CONTROL_URL)"
 # The emulator's published demo key; with the real service, export your own key instead.
 export ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tEmulatorDemoKey01
 export ALIBABA_CLOUD_ACCESS_KEY_SECRET=EmulatorDemoSecret0123456789abc
-export DEMO_CERT_DIR="$WORK/certs"
 
 run_play() {
     ansible-playbook -i docs/examples/inventory.yml docs/examples/demo.yml \
@@ -118,6 +131,15 @@ PYEOF
 # record, then wait and save the files (the key goes from the API answer to its file only).
 issue_on_instance() {
     local common="cas_endpoint=$ENDPOINT ca_path=$CA_PATH"
+    local dir="$DEMO_CERT_DIR/www.example.com"
+    # As the role does: a valid certificate on disk that is not yet due needs no API call.
+    adhoc file_info alicloud.cas.certificate_file_info \
+        "path=$dir/cert.pem privatekey_path=$dir/privkey.pem domain=www.example.com renew_before_days=30"
+    if "$PY" -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(0 if r.get("exists") and not r.get("needs_renewal") else 1)' \
+            "$WORK/results/file_info.json"; then
+        echo "  the certificate on disk is valid and not due for renewal: nothing to request"
+        return 0
+    fi
     adhoc request alicloud.cas.certificate_request \
         "domain=www.example.com source=instance instance_type=TEST username='Jane Doe' email=jane@example.com phone=13800000000 $common"
     local index=0 record value records=()
@@ -131,7 +153,6 @@ import json, sys
 result = json.load(open(sys.argv[1]))
 for item in result.get("validations") or []:
     print(item["fqdn"], item["value"])' "$WORK/results/request.json")
-    local dir="$DEMO_CERT_DIR/www.example.com"
     mkdir -p "$dir"
     adhoc request_info alicloud.cas.certificate_request_info \
         "instance_id=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instance_id"])' "$WORK/results/request.json") wait=true wait_timeout=120 poll_interval=1 cert_dest=$dir/cert.pem chain_dest=$dir/chain.pem fullchain_dest=$dir/fullchain.pem privatekey_dest=$dir/privkey.pem $common"
@@ -199,6 +220,10 @@ PURPOSE = {
     "GetUserCertificateDetail": "download the issued certificate and its key",
 }
 print("\nAPI calls it took: %d" % len(calls))
+if not calls:
+    print("  none: the certificate an earlier `make demo` saved in %s is still valid, so nothing was\n"
+          "  asked of the API (the emulator starts empty each time, the files stay). For a new issuance:\n"
+          "  make demo DEMO_RESET=1" % os.path.relpath(directory))
 for index, call in enumerate(calls, start=1):
     status = "" if call.get("status") == 200 else "  (HTTP %s)" % call.get("status")
     print("  %2d. %-7s %-26s %s%s" % (index, call.get("product"), call.get("action"),
@@ -209,7 +234,7 @@ with urllib.request.urlopen(urllib.request.Request(control_url + "/calls/clear",
 PYEOF
 
 if [[ "$DEMO_ACCOUNT" == v2 ]]; then
-    say "Running the same steps again: the application is reused and the files stay as they are"
+    say "Running the same steps again: the certificate on disk is valid, so nothing is requested"
     issue_on_instance
 else
     say "Running the same play again: the certificate is still good, so nothing is called or changed"
@@ -226,6 +251,10 @@ print("API calls on the second run: %d (writes: %s)" % (len(calls), ", ".join(wr
 PYEOF
 
 stop_emulator
-say "Done. The emulator is stopped; the files stay in ${DEMO_CERT_DIR#"$ROOT"/}/ until the next demo."
+say "Done. The emulator is stopped; the files stay in ${DEMO_CERT_DIR#"$ROOT"/}/ (make demo DEMO_RESET=1 deletes them)."
 echo "Next: point docs/examples/demo.yml at the real service (drop demo_endpoint/demo_ca_path, export"
 echo "your own ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET) and read roles/dv_certificate/README.md."
+echo "To use this checkout as alicloud.cas (ansible-doc, ansible -m, playbooks) in your shell, run this line"
+echo "(or 'make shell' for a subshell with the same settings):"
+echo
+VENV="$VENV" scripts/shell.sh --print

@@ -9,7 +9,12 @@
 #      that document that product's connection fragment;
 #   4. the user guide (README.md, TESTING.md, docs/*.md): every relative link points at
 #      an existing file, and every alicloud.cas.NAME it mentions is a module or role
-#      that exists.
+#      that exists; docs/index.md's table has a row for every module and role;
+#   5. in a fresh shell (no ANSIBLE_* variable, another directory), the line that
+#      scripts/shell.sh --print gives (make demo ends with it) lets ansible-doc find the
+#      checkout's modules, and so does `scripts/shell.sh -- CMD` (make shell);
+#   6. the ad hoc commands (`ansible localhost -m alicloud.cas...`) that README.md and
+#      docs/examples.md show run, as written, against the emulator (scripts/adhoc_docs_check.py).
 #
 # Environment: VENV (default .venv).
 set -uo pipefail
@@ -135,6 +140,19 @@ for page in pages:
             print("  FAIL %s mentions alicloud.cas.%s, which is no module or role of the collection" % (page, name)); bad = 1
 print("  %s   %d pages: links and alicloud.cas.* names" % ("ok" if not bad else "--", len(pages)))
 
+# docs/index.md's table is where a user finds what the collection has: one row per module
+# and role (a row is a line starting with "|" that names `alicloud.cas.NAME`).
+if os.path.exists("docs/index.md"):
+    rows = [line for line in open("docs/index.md", encoding="utf-8") if line.lstrip().startswith("|")]
+    in_table = set(re.findall(r"`alicloud\.cas\.([a-z_][a-z0-9_]*)`", "".join(rows)))
+    missing = sorted(modules - in_table) + sorted("role " + r for r in roles - in_table)
+    if missing:
+        print("  FAIL docs/index.md's table has no row for %s" % ", ".join(missing)); bad = 1
+    else:
+        print("  ok   docs/index.md's table has a row for each of the %d modules and %d roles" % (len(modules), len(roles)))
+else:
+    print("  FAIL docs/index.md is missing"); bad = 1
+
 # The generated changelog must know every module and role (scripts/changelog-release.sh).
 if os.path.exists("changelogs/changelog.yaml"):
     log = yaml.safe_load(open("changelogs/changelog.yaml")) or {}
@@ -154,6 +172,41 @@ else:
     print("  FAIL changelogs/changelog.yaml is missing: run scripts/changelog-release.sh"); bad = 1
 sys.exit(bad)
 PY
+
+echo "== docs-check: the checkout is usable from a shell (scripts/shell.sh, make shell, make demo's last line)"
+# A newcomer's shell: no ANSIBLE_* setting, the venv not active, a HOME with no collection
+# installed (molecule installs one into ~/.ansible/collections), in another directory.
+fresh_home="$(mktemp -d)"
+fresh() {  # fresh COMMANDS: run them there, print the output without colour codes
+    (cd / && env -i HOME="$fresh_home" PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb bash -c "$1") 2>&1 \
+        | sed 's/\x1b\[[0-9;]*m//g'
+}
+usable_line="$(VENV="$VENV" scripts/shell.sh --print)"
+if fresh "ansible-doc alicloud.cas.certificate_request" | grep -q '^> MODULE alicloud.cas.certificate_request'; then
+    note "FAIL ansible-doc finds alicloud.cas.certificate_request without the line, so this check proves nothing"; fail=1
+fi
+out="$(fresh "$usable_line && ansible-doc alicloud.cas.certificate_request")"
+if grep -q "^> MODULE alicloud.cas.certificate_request ($ROOT/.cache/collections/" <<< "$out"; then
+    note "ok   ansible-doc finds the checkout's modules after: $usable_line"
+else
+    note "FAIL ansible-doc does not find the checkout's module after: $usable_line"
+    sed 's/^/         /' <<< "$out" | head -n 5; fail=1
+fi
+out="$(fresh "VENV=$(printf %q "$VENV") $(printf %q "$ROOT")/scripts/shell.sh -- ansible-doc -l alicloud.cas")"
+if grep -q '^alicloud\.cas\.certificate_request ' <<< "$out"; then
+    note "ok   scripts/shell.sh -- ansible-doc -l alicloud.cas lists the checkout's modules"
+else
+    note "FAIL scripts/shell.sh -- ansible-doc -l alicloud.cas did not list the modules"
+    sed 's/^/         /' <<< "$out" | head -n 5; fail=1
+fi
+rm -rf "$fresh_home"
+
+echo "== docs-check: the ad hoc commands of README.md and docs/examples.md, run against the emulator"
+if python scripts/adhoc_docs_check.py "$VENV/bin/python" README.md docs/examples.md 2>&1 | sed 's/^adhoc:/  adhoc:/'; then
+    :
+else
+    fail=1
+fi
 
 if [[ $fail -ne 0 ]]; then
     echo "docs-check: FAILED" >&2

@@ -9,7 +9,11 @@
 #      offline ansible-lint; its Docker-based ansible-test run stays off, as the
 #      harness runs ansible-test itself) and fail on any WARNING or ERROR line.
 #
-# Environment: VENV (default .venv); KEEP=1 keeps the work directory and prints it.
+#   4. the version in galaxy.yml (the one source) is the User-Agent's in
+#      plugins/module_utils/_transport.py (scripts/release.sh writes both).
+#
+# Environment: VENV (default .venv); KEEP=1 keeps the work directory and prints it;
+# OUTPUT_DIR=DIR copies the checked tarball there (scripts/release.sh publishes that one).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,11 +36,51 @@ export ANSIBLE_HOME="$WORK/ansible-home" ANSIBLE_LOCAL_TEMP="$WORK/ansible-tmp"
 mkdir -p "$ANSIBLE_HOME" "$ANSIBLE_LOCAL_TEMP"
 fail=0
 
-echo "== galaxy-check: ansible-galaxy collection build"
-ansible-galaxy collection build --output-path "$WORK/dist" .
+# The build runs on a copy: the files git sees (tracked, or untracked and not ignored; what
+# scripts/sync_collection.py copies) plus one planted file for every .gitignore pattern, the
+# kind of file a developer leaves behind (`make test > test.log`, a venv, dist/). `ansible-galaxy
+# collection build` reads galaxy.yml's build_ignore and nothing else, so this proves that
+# build_ignore drops whatever git ignores, whatever happens to lie in the checkout today.
+echo "== galaxy-check: ansible-galaxy collection build (git's files + a planted file per .gitignore pattern)"
+src="$(python scripts/sync_collection.py "$WORK/src" 2>/dev/null)"
+git ls-files -z --cached --others --exclude-standard | tr '\0' '\n' | sort > "$WORK/git-files.txt"
+python - "$src" "$WORK/planted.txt" <<'PY'
+import os, subprocess, sys
+src, out = sys.argv[1:3]
+planted = []
+for line in open(".gitignore", encoding="utf-8"):
+    pattern = line.strip()
+    if not pattern or pattern.startswith(("#", "!")):
+        continue
+    directory = pattern.endswith("/")
+    path = pattern.strip("/").replace("**", "probe").replace("*", "probe").replace("?", "p")
+    paths = [path] if "/" in pattern.strip("/") else [path, "plugins/" + path]
+    planted += [(pattern, p + "/planted.txt" if directory else p) for p in paths]
+# The planted names must really be ones git ignores, or the probe proves nothing.
+for pattern, path in planted:
+    if subprocess.run(["git", "check-ignore", "-q", "--no-index", path]).returncode != 0:
+        sys.exit("galaxy-check: cannot plant a file git ignores for %s (got %s)" % (pattern, path))
+    full = os.path.join(src, path)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "w") as handle:
+        handle.write("planted by scripts/galaxy-check.sh: git ignores this file, so must the build\r\n")
+open(out, "w").write("".join(path + "\n" for _, path in sorted(planted)))
+PY
+(cd "$src" && ansible-galaxy collection build --output-path "$WORK/dist" .)
 tarball="$(ls "$WORK"/dist/alicloud-cas-*.tar.gz)"
 tar -tzf "$tarball" | sed 's#^\./##' | sort > "$WORK/files.txt"
 echo "   $(basename "$tarball"): $(grep -vc '/$' "$WORK/files.txt") files, $(du -k "$tarball" | cut -f1) KiB"
+
+echo "== galaxy-check: the build leaves out what git ignores"
+# Every file in the tarball is one git sees (MANIFEST.json and FILES.json are the build's own).
+stray="$(grep -v '/$' "$WORK/files.txt" | grep -vxE 'MANIFEST\.json|FILES\.json' | comm -23 - "$WORK/git-files.txt")"
+if [[ -n "$stray" ]]; then
+    echo "  FAIL the tarball holds files git ignores or does not know; add their pattern to galaxy.yml build_ignore:"
+    printf '%s\n' "$stray" | head -n 10 | sed 's/^/         /'
+    fail=1
+else
+    echo "  ok   $(wc -l < "$WORK/planted.txt") planted files (one per .gitignore pattern) left out; every file is one git sees"
+fi
 
 echo "== galaxy-check: tarball content"
 # Paths (extended regexes on the member name) that must never be published.
@@ -121,8 +165,29 @@ if [[ -n "$problems" ]]; then
     fail=1
 fi
 
+echo "== galaxy-check: one version (galaxy.yml) everywhere"
+if python - "$tarball" <<'PY'
+import json, re, sys, tarfile, yaml
+version = yaml.safe_load(open("galaxy.yml"))["version"]
+with tarfile.open(sys.argv[1]) as tar:
+    manifest = json.load(tar.extractfile("MANIFEST.json"))["collection_info"]["version"]
+    transport = tar.extractfile("plugins/module_utils/_transport.py").read().decode("utf-8")
+agent = re.search(r'^COLLECTION_VERSION = "([^"]*)"$', transport, re.M)
+agent = agent.group(1) if agent else None
+if len({version, manifest, agent}) != 1:
+    sys.exit("  FAIL versions differ: galaxy.yml %s, MANIFEST.json %s, _transport.py COLLECTION_VERSION (User-Agent) %s;"
+             " set them with scripts/release.sh" % (version, manifest, agent))
+print("  ok   %s in galaxy.yml, MANIFEST.json and the User-Agent (_transport.py)" % version)
+PY
+then :; else fail=1; fi
+
 if [[ $fail -ne 0 ]]; then
     echo "galaxy-check: FAILED" >&2
     exit 1
+fi
+if [[ -n "${OUTPUT_DIR:-}" ]]; then
+    mkdir -p "$OUTPUT_DIR"
+    cp "$tarball" "$OUTPUT_DIR/"
+    echo "galaxy-check: checked tarball copied to $OUTPUT_DIR/$(basename "$tarball")"
 fi
 echo "galaxy-check: OK ($(basename "$tarball") builds clean and imports with no warnings)"

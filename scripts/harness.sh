@@ -258,7 +258,7 @@ stage_sanity() {
 
 stage_lint() {
     local start=$SECONDS rc=0 passed=0 failed=0 note=""
-    header lint "ansible-lint + antsibull-changelog lint ($(describe "$VENV"))"
+    header lint "ansible-lint + antsibull-changelog lint + actionlint/zizmor on .github/workflows ($(describe "$VENV"))"
     need_venv "$VENV" || { record lint FAIL 0 1 0 0 "venv missing"; return 1; }
     ensure_collection_link
     if PATH="$VENV/bin:$PATH" ansible-lint --nocolor; then
@@ -276,6 +276,24 @@ stage_lint() {
     else
         echo "--- antsibull-changelog lint: skipped (no changelogs/config.yaml yet)"
     fi
+    # The GitHub workflows: actionlint (syntax, expressions, shellcheck-free run: checks) and
+    # zizmor (security: pinned actions, permissions, template injection, credentials), offline.
+    local tool
+    for tool in actionlint zizmor; do
+        echo "--- $tool .github/workflows"
+        if [[ ! -x "$VENV/bin/$tool" ]]; then
+            failed=$((failed + 1)); note="${note:+$note; }$tool missing from $VENV (tests/requirements.txt)"
+            continue
+        fi
+        if case $tool in
+                actionlint) "$VENV/bin/actionlint" -no-color ;;
+                zizmor) "$VENV/bin/zizmor" --offline --no-progress .github/workflows ;;
+            esac; then
+            passed=$((passed + 1)); echo "$tool: OK"
+        else
+            failed=$((failed + 1)); note="${note:+$note; }$tool failed"
+        fi
+    done
     if [[ $failed -ne 0 ]]; then
         record lint FAIL "$passed" "$failed" 0 $((SECONDS - start)) "$note"
         return 1
@@ -384,13 +402,25 @@ stage_molecule() {
         record molecule PASS 0 0 0 $((SECONDS - start)) "no molecule scenarios yet"
         return 0
     fi
-    ensure_collection_link
     # Each scenario starts the emulator it needs itself (prepare.yml), so that
-    # `molecule test -s NAME` also works outside the harness.
+    # `molecule test -s NAME` also works outside the harness. Molecule installs the
+    # collection from the checkout itself (its prerun, into $ANSIBLE_HOME/collections): the
+    # harness's ANSIBLE_COLLECTIONS_PATH would show a second alicloud.cas (molecule warns
+    # "Another version of 'alicloud.cas' ... was found"), so it is not passed on.
     for name in "${scenarios[@]}"; do
         echo "--- molecule test -s $name"
-        if PATH="$VENV/bin:$PATH" molecule test -s "$name"; then
-            passed=$((passed + 1))
+        if env -u ANSIBLE_COLLECTIONS_PATH PATH="$VENV/bin:$PATH" molecule test -s "$name" 2>&1 \
+                | tee "$RESULTS/molecule-$name.log"; then
+            # A green run prints no line that looks wrong: molecule's CRITICAL/WARNING lines
+            # (a failed glob, a missing playbook, a second copy of the collection) and
+            # Ansible's [WARNING]s are all either fixed or a failure.
+            if noise="$(grep -E '^(CRITICAL|WARNING|ERROR) |\[(WARNING|DEPRECATION WARNING)\]' "$RESULTS/molecule-$name.log")"; then
+                echo "molecule test -s $name passed but printed:"
+                printf '%s\n' "$noise" | sed 's/^/    /'
+                failed=$((failed + 1)); bad="$bad $name(warnings)"
+            else
+                passed=$((passed + 1))
+            fi
         else
             failed=$((failed + 1)); bad="$bad $name"
         fi
@@ -402,7 +432,7 @@ stage_molecule() {
     record molecule PASS "$passed" 0 0 $((SECONDS - start))
 }
 
-# stage_script LABEL SCRIPT DESCRIPTION: a check script owned by another area
+# stage_script LABEL SCRIPT DESCRIPTION [ARG...]: a check script owned by another area
 # (docs, Galaxy build, execution environment); one item, passes when it exits 0.
 stage_script() {
     local label="$1" script="$2" start=$SECONDS
@@ -413,7 +443,7 @@ stage_script() {
         return 0
     fi
     need_venv "$VENV" || { record "$label" FAIL 0 1 0 0 "venv missing"; return 1; }
-    if VENV="$VENV" bash "$script"; then
+    if VENV="$VENV" bash "$script" "${@:4}"; then
         record "$label" PASS 1 0 0 $((SECONDS - start))
     else
         record "$label" FAIL 0 1 0 $((SECONDS - start)) "$script failed"
@@ -453,7 +483,9 @@ run_stage() {
         units-2.19) (stage_units "$LEGACY_VENV" units-2.19) ;;
         sanity-2.19) (stage_sanity "$LEGACY_VENV" sanity-2.19) ;;
         docs) (stage_script docs scripts/docs-check.sh "documentation checks") ;;
-        galaxy) (stage_script galaxy scripts/galaxy-check.sh "Galaxy build and import") ;;
+        # The release steps for the next patch version on a throw-away copy, without a token:
+        # version, changelog, scripts/galaxy-check.sh (build + galaxy-importer), no publishing.
+        galaxy) (stage_script galaxy scripts/release.sh "release dry run: changelog, Galaxy build and import" --check) ;;
         ee) (stage_script ee scripts/ee-check.sh "execution environment build context") ;;
         *) echo "unknown stage: $1" >&2; return 2 ;;
     esac

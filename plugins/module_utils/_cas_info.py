@@ -29,6 +29,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_wr
     FILE_OPTIONS,
     check_archive_directory,
     destinations,
+    file_modes,
     material,
     write_archive,
     write_files,
@@ -52,6 +53,47 @@ WAIT_FOR_CHOICES = WAITABLE_STATES + WAITABLE_PHASES
 # instance that is inactive holds no application at all.
 FINAL_PHASES = ("issued", "failed", "withdrawn", "inactive")
 IDENTIFIERS = ("order_id", "instance_id", "domain")
+
+
+# The options of certificate_download that certificate_request_info keeps, deprecated, until 1.0.0.
+REMOVED_FROM_REQUEST_INFO = dict(removed_in_version="1.0.0", removed_from_collection="alicloud.cas")
+
+
+def request_argument_spec(writing, wait_default=False):
+    """``(argument_spec, module_kwargs)`` of the modules that read requests: certificate_request_info
+    (``writing="deprecated"``: its writing options, until 1.0.0) and certificate_download
+    (``writing="current"``). The file common arguments come from ``add_file_common_args``."""
+    deprecated = REMOVED_FROM_REQUEST_INFO if writing == "deprecated" else {}
+
+    def file_option(**spec):
+        return dict(spec, **deprecated)
+
+    dests = dict((option, file_option(type="path")) for _kind, option in FILE_OPTIONS)
+    item = dict(name=dict(type="str"), order_id=dict(type="int"), instance_id=dict(type="str"),
+                domain=dict(type="str"), **dests)
+    spec = dict(
+        order_id=dict(type="int"),
+        instance_id=dict(type="str"),
+        domain=dict(type="str"),
+        certificates=dict(type="list", elements="dict", options=item,
+                          mutually_exclusive=[("order_id", "instance_id", "domain")],
+                          required_one_of=[("order_id", "instance_id", "domain")]),
+        wait=dict(type="bool", default=wait_default),
+        wait_for=dict(type="list", elements="str", choices=list(WAIT_FOR_CHOICES), default=["certificate"]),
+        wait_timeout=dict(type="int", default=900),
+        poll_interval=dict(type="float", default=5),
+        poll_interval_max=dict(type="float", default=60),
+        archives=file_option(type="list", elements="dict", options=dict(
+            dest=dict(type="path", required=True),
+            members=dict(type="list", elements="dict", required=True, options=dict(
+                certificate=dict(type="str", required=True), dir=dict(type="str", required=True))))),
+        privatekey_mode=file_option(type="raw", no_log=False),
+        **dests
+    )
+    kwargs = dict(mutually_exclusive=[("order_id", "instance_id", "domain", "certificates")],
+                  required_one_of=[("order_id", "instance_id", "domain", "certificates")],
+                  add_file_common_args=True)
+    return spec, kwargs
 
 
 class OrderNotFoundError(AlicloudCasError):
@@ -150,8 +192,7 @@ def check_request_info_options(params):
         "poll_interval": poll_interval,
         "poll_interval_max": poll_interval_max,
         "return_private_key": bool(params.get("return_private_key")),
-        "modes": {"cert": params.get("mode"), "chain": params.get("mode"), "fullchain": params.get("mode"),
-                  "privatekey": params.get("privatekey_mode")},
+        "modes": file_modes(params),
     }
 
 
@@ -198,7 +239,7 @@ def _epoch(iso_time):
         return 0
 
 
-def _write_archives(wanted, tracked, writer, check_mode):
+def _write_archives(wanted, tracked, writer, check_mode, diff):
     """Write each archive of the batch with the certificates of its members that were issued.
 
     A member whose certificate failed or is not issued is left out (listed in ``missing``),
@@ -219,7 +260,7 @@ def _write_archives(wanted, tracked, writer, check_mode):
                   "changed": False, "failed": False, "msg": ""}
         if members:
             try:
-                result["changed"] = write_archive(archive["dest"], members, writer, check_mode=check_mode)
+                result["changed"] = write_archive(archive["dest"], members, writer, check_mode=check_mode, diff=diff)
             except AlicloudCasError as error:
                 result.update(failed=True, msg="Writing the archive failed: %s" % error)
         results.append(result)
@@ -455,15 +496,45 @@ def _save(entry, wanted, writer, check_mode):
     return write_files(dests, contents, writer, check_mode=check_mode, modes=wanted["modes"])
 
 
+def download(params, cas_factory, clock=time.monotonic, sleep=time.sleep, writer=None, check_mode=False,
+             hide_secret=None, diff_mode=False):
+    """certificate_download: wait for one request (or, with ``certificates``, several) and write
+    its files or the archives; as ``request_info``, but it must have something to write, and a
+    certificate that is not issued when the run ends is named in a warning."""
+    wanted = check_request_info_options(params)
+    if not wanted["archives"] and not any(item["dests"] for item in wanted["items"]):
+        raise ConfigurationError(
+            "Nothing to write: give %s%s. alicloud.cas.certificate_request_info reads a request without writing."
+            % (", ".join(option for _kind, option in FILE_OPTIONS),
+               " in the items of certificates, or archives" if wanted["batch"] else ""),
+            "certificates" if wanted["batch"] else "cert_dest")
+    result = _read_and_write(wanted, cas_factory, clock, sleep, writer, check_mode, hide_secret, diff_mode)
+    unissued = [item for item in result.get("certificates", [result]) if not item.get("failed")
+                and item.get("phase") != "issued"]
+    if unissued:
+        result["warnings"] = ["Nothing was written for %s: it is %s, not issued. Set wait=true to wait for it."
+                              % (item.get("name") or item.get("domain") or item.get("instance_id")
+                                 or item.get("order_id"), item.get("phase")) for item in unissued]
+    return result
+
+
 def request_info(params, cas_factory, clock=time.monotonic, sleep=time.sleep, writer=None, check_mode=False,
-                 hide_secret=None):
+                 hide_secret=None, diff_mode=False):
     """Describe one request (or, with ``certificates``, several), optionally polling with a capped
     back-off until each reaches a wanted phase, and write the files asked for.
 
     ``writer`` writes files (see _certificate_files_write); ``hide_secret`` is told every private
     key as soon as it is read, so that it can be kept out of everything the module returns.
     """
-    wanted = check_request_info_options(params)
+    return _read_and_write(check_request_info_options(params), cas_factory, clock, sleep, writer, check_mode,
+                           hide_secret, diff_mode)
+
+
+def _read_and_write(wanted, cas_factory, clock, sleep, writer, check_mode, hide_secret, diff_mode):
+    """Read (and wait for) every request of ``wanted``, then write its files and archives.
+
+    ``diff_mode``: the result has a ``diff`` of every file and archive written (paths, content
+    state and mode, never content), also when the task fails at the end."""
     cas = cas_factory()
     instances = CasInstancesClient(cas.rpc, sleep=sleep, clock=clock)
     orders = {}
@@ -476,7 +547,7 @@ def request_info(params, cas_factory, clock=time.monotonic, sleep=time.sleep, wr
 
     if not wanted["batch"]:
         return _single(wanted, _request_for(wanted["items"][0], cas, instances, list_order), clock, sleep, writer,
-                       check_mode, hide_secret)
+                       check_mode, hide_secret, diff_mode)
     tracked = []
     for item in wanted["items"]:
         if "order_id" in item:  # the domain only anchors a validation record; a batch lists no orders for it
@@ -488,19 +559,25 @@ def request_info(params, cas_factory, clock=time.monotonic, sleep=time.sleep, wr
             tracked.append(_Tracked(item, error=str(error)))
     elapsed = _poll_all(tracked, wanted, clock, sleep, hide_secret, isolate=True)
     results = []
+    diff = {"before": {}, "after": {}}
     for entry in tracked:
         files, changed = {}, False
         if not entry.error:
             try:
-                files, changed, _diff = _save(entry, wanted, writer, check_mode)
+                files, changed, written = _save(entry, wanted, writer, check_mode)
             except AlicloudCasError as error:
                 entry.error = "Writing the files failed: %s" % error
+            else:
+                for side in diff:
+                    diff[side].update((written or {}).get(side, {}))
         results.append(_batch_item(entry, files, changed))
     result = {"certificates": results, "elapsed": elapsed}
+    if diff_mode:
+        result["diff"] = diff
     if wanted["archives"]:
         if writer is None:
             raise ConfigurationError("This run cannot write files.", "archives")
-        result["archives"] = _write_archives(wanted, tracked, writer, check_mode)
+        result["archives"] = _write_archives(wanted, tracked, writer, check_mode, diff)
     for entry in tracked:
         entry.private_key = None
     result["changed"] = any(item["changed"] for item in results + result.get("archives", []))
@@ -513,8 +590,9 @@ def request_info(params, cas_factory, clock=time.monotonic, sleep=time.sleep, wr
         if unwritten:
             reasons.append("%d of %d archives could not be written: %s" % (
                 len(unwritten), len(wanted["archives"]), ", ".join(unwritten)))
-        raise BatchError("%s. Each item's msg says why; the files of the others were written." % "; ".join(reasons),
-                         result)
+        writes = wanted["archives"] or any(item["dests"] for item in wanted["items"])
+        raise BatchError("%s. Each item's msg says why%s." % (
+            "; ".join(reasons), "; the files of the others were written" if writes else ""), result)
     return result
 
 
@@ -541,7 +619,7 @@ def _batch_item(entry, files, changed):
     }
 
 
-def _single(wanted, request, clock, sleep, writer, check_mode, hide_secret):
+def _single(wanted, request, clock, sleep, writer, check_mode, hide_secret, diff_mode):
     entry = _Tracked(wanted["items"][0], request)
     elapsed = _poll_all([entry], wanted, clock, sleep, hide_secret, isolate=False)
     result = dict(entry.view, changed=False, elapsed=elapsed, polls=entry.polls)
@@ -550,7 +628,7 @@ def _single(wanted, request, clock, sleep, writer, check_mode, hide_secret):
     files, changed, diff = _save(entry, wanted, writer, check_mode)
     if entry.item["dests"]:
         result.update(files=files, changed=changed)
-        if diff:
+        if diff and diff_mode:
             result["diff"] = diff
     if wanted["return_private_key"]:
         result["private_key"] = entry.private_key

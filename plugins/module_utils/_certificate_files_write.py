@@ -22,6 +22,8 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
+import stat
 import tarfile
 import tempfile
 
@@ -48,6 +50,76 @@ ARCHIVE_NAMES = (
 
 class FileWriteError(AlicloudCasError):
     """A file could not be written; in batch mode only its certificate fails."""
+
+
+# One clause of a symbolic mode (chmod's syntax): who, then one or more operations.
+_SYMBOLIC_CLAUSE = re.compile(r"^([ugoa]*)((?:[-+=][rwxXstugo]*)+)$")
+_OCTAL_MODE = re.compile(r"^0?[0-7]{3,4}$")
+
+
+def _mode_text(value, option):
+    """A mode as the file options take it, as text: an int (YAML 0640) becomes its octal digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "%04o" % value
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise ConfigurationError("%s must be an octal mode such as '0640' or a symbolic one such as 'u=rw,g=r', got %r."
+                             % (option, value), option)
+
+
+def _opens_to_others(mode):
+    """Whether ``mode`` (octal or symbolic text) may give users outside the owner and group any
+    access. A symbolic clause for everyone (``a``, or no ``u``/``g``/``o`` at all, which the umask
+    only narrows) counts, whatever the umask."""
+    if _OCTAL_MODE.match(mode):
+        return bool(int(mode, 8) & 0o007)
+    for clause in mode.split(","):
+        match = _SYMBOLIC_CLAUSE.match(clause)
+        if not match:
+            return None  # not a mode at all
+        who, operations = match.groups()
+        if who and "o" not in who and "a" not in who:
+            continue
+        if any(operation[0] in "+=" and operation[1:] for operation in re.findall(r"[-+=][^-+=]*", operations)):
+            return True
+    return False
+
+
+def file_modes(params):
+    """``{kind: mode}`` of a certificate's files: ``mode`` for the certificates (default 0644),
+    ``privatekey_mode`` for the key (default 0600).
+
+    A key mode that lets others (neither the owner nor the group) read, change or run the key is
+    refused before anything is written: sharing a key is done with a group (0640 and a group such
+    as ssl-cert), never with every user of the host.
+    """
+    certificate = CERTIFICATE_MODE if params.get("mode") is None else _mode_text(params["mode"], "mode")
+    key = PRIVATE_KEY_MODE
+    if params.get("privatekey_mode") is not None:
+        key = _mode_text(params["privatekey_mode"], "privatekey_mode")
+        opens = _opens_to_others(key)
+        if opens is None:
+            raise ConfigurationError("privatekey_mode %r is not a mode: give an octal mode such as '0600' or '0640'."
+                                     % key, "privatekey_mode")
+        if opens:
+            raise ConfigurationError(
+                "privatekey_mode %s gives users other than the owner and the group access to the private key;"
+                " give 0600, or 0640 with a group (for example group: ssl-cert) to share it with a service." % key,
+                "privatekey_mode")
+    return {"cert": certificate, "chain": certificate, "fullchain": certificate, "privatekey": key}
+
+
+def directory_mode(params):
+    """The mode of the certificate directories: None (created 0755, an existing one keeps its
+    mode) unless the task gives ``directory_mode``."""
+    if params.get("directory_mode") is None:
+        return None
+    return _mode_text(params["directory_mode"], "directory_mode")
+
+
+def _shown_mode(mode):
+    """A requested mode as a diff shows it: octal in four digits, a symbolic one as given."""
+    return "%04o" % int(mode, 8) if _OCTAL_MODE.match(mode) else mode
 
 
 def destinations(params, where=""):
@@ -86,13 +158,13 @@ def write_files(dests, contents, writer, check_mode=False, modes=None):
 
     ``files`` is ``{kind: {"path", "changed"}}`` (plus ``"missing": true`` when the API has
     nothing for that file, e.g. no chain, or no key for an uploaded CSR: it is left alone).
-    A file is replaced only when its bytes differ, atomically; its attributes (mode, owner,
-    group) are then set when they differ. Check mode writes nothing and reports the same.
-    ``diff`` names paths and whether their content changes, never the content itself.
+    A file is replaced only when its bytes differ, atomically; its attributes (``modes[kind]``,
+    owner, group) are then set when they differ. Check mode writes nothing and reports the same.
+    ``diff`` gives each path's content state and mode before and after, never the content itself.
     """
-    modes = modes or {}
+    modes = dict(file_modes({}), **dict((kind, mode) for kind, mode in (modes or {}).items() if mode is not None))
     files = {}
-    before, after = {}, {}
+    diff = {"before": {}, "after": {}}
     for kind, _option in FILE_OPTIONS:
         path = dests.get(kind)
         if not path:
@@ -101,21 +173,32 @@ def write_files(dests, contents, writer, check_mode=False, modes=None):
         if not content:
             files[kind] = {"path": path, "changed": False, "missing": True}
             continue
-        data = content.encode("utf-8")
-        current = writer.read(path)
-        content_changed = current != data
-        secret = kind == "privatekey"
-        mode = modes.get(kind) or (PRIVATE_KEY_MODE if secret else CERTIFICATE_MODE)
-        if content_changed and not check_mode:
-            writer.replace(path, data, secret)
-        attributes_changed = False
-        if current is not None or not check_mode:  # in check mode a missing file has no attributes to compare
-            attributes_changed = writer.set_attributes(path, mode)
-        files[kind] = {"path": path, "changed": content_changed or attributes_changed}
-        before[path] = "absent" if current is None else ("other content" if content_changed else "same content")
-        after[path] = "new content" if content_changed else "same content"
-    changed = any(item["changed"] for item in files.values())
-    return files, changed, {"before": before, "after": after}
+        changed = write_file(path, content.encode("utf-8"), writer, modes[kind], kind == "privatekey", check_mode,
+                             diff)
+        files[kind] = {"path": path, "changed": changed}
+    return files, any(item["changed"] for item in files.values()), diff
+
+
+def write_file(path, data, writer, mode, secret, check_mode, diff):
+    """Replace ``path`` with ``data`` when its bytes differ, then give it ``mode`` and the task's
+    owner and group; whether anything changed (or would, in check mode).
+
+    ``diff`` (``{"before": {}, "after": {}}``) receives the path's content state and mode
+    before and after: never the content.
+    """
+    current = writer.read(path)
+    current_mode = None if current is None else writer.mode(path)
+    content_changed = current != data
+    if content_changed and not check_mode:
+        writer.replace(path, data, secret)
+    attributes_changed = False
+    if current is not None or not check_mode:  # in check mode a missing file has no attributes to compare
+        attributes_changed = writer.set_attributes(path, mode)
+    before = "absent" if current is None else ("other content" if content_changed else "same content")
+    diff["before"][path] = {"content": before, "mode": current_mode}
+    diff["after"][path] = {"content": "new content" if content_changed else "same content",
+                           "mode": _shown_mode(mode) if check_mode else writer.mode(path)}
+    return content_changed or attributes_changed
 
 
 class AnsibleModuleFileWriter:
@@ -129,6 +212,14 @@ class AnsibleModuleFileWriter:
             with open(path, "rb") as handle:
                 return handle.read()
         except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    @staticmethod
+    def mode(path):
+        """The mode of ``path`` as four octal digits, or None when it does not exist."""
+        try:
+            return "%04o" % stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
             return None
 
     def replace(self, path, data, secret):
@@ -172,9 +263,13 @@ class AnsibleModuleFileWriter:
         arguments["mode"] = mode
         return self.module.set_fs_attributes_if_different(arguments, False)
 
-    def ensure_directory(self, path, mode, check_mode=False):
-        """Create ``path`` and its missing parents, each given ``mode`` and the task's owner and
-        group (as ansible.builtin.file state=directory does); whether anything changed."""
+    def ensure_directory(self, path, mode=None, check_mode=False):
+        """Create ``path`` and its missing parents (``mode``, or 0755 when None) with the task's
+        owner and group, as ansible.builtin.file state=directory does; whether anything changed.
+
+        An existing ``path`` gets the task's owner and group, and ``mode`` only when one is given:
+        a directory the user narrowed (0750, say) is never widened back.
+        """
         missing = []
         current = path
         while not os.path.isdir(current) and os.path.dirname(current) != current:
@@ -184,8 +279,8 @@ class AnsibleModuleFileWriter:
             return True
         try:
             for directory in reversed(missing):
-                os.mkdir(directory, int(mode, 8))
-                self.set_attributes(directory, mode)
+                os.mkdir(directory, int(DIRECTORY_MODE, 8))
+                self.set_attributes(directory, mode or DIRECTORY_MODE)
         except OSError as error:
             raise FileWriteError("Could not create the directory %s: %s" % (path, error)) from error
         return self.set_attributes(path, mode) or bool(missing)
@@ -224,24 +319,20 @@ def archive_bytes(members):
     return buffer.getvalue()
 
 
-def write_archive(path, members, writer, check_mode=False):
+def write_archive(path, members, writer, check_mode=False, diff=None):
     """Write the archive of ``members`` to ``path`` when its bytes differ, atomically and 0600
-    from the start (it holds keys); returns whether it changed (or would, in check mode)."""
-    data = archive_bytes(members)
-    current = writer.read(path)
-    changed = current != data
-    if changed and not check_mode:
-        writer.replace(path, data, True)
-    if current is not None or not check_mode:  # in check mode a missing file has no attributes to compare
-        changed = writer.set_attributes(path, PRIVATE_KEY_MODE) or changed
-    return changed
+    from the start (it holds keys); returns whether it changed (or would, in check mode).
+    ``diff``, when given, receives the archive's entry as ``write_file`` makes it."""
+    return write_file(path, archive_bytes(members), writer, PRIVATE_KEY_MODE, True, check_mode,
+                      diff if diff is not None else {"before": {}, "after": {}})
 
 
 def read_archive(path):
-    """``[(directory, {kind: (content, mode)})]`` of an archive written by ``archive_bytes``.
+    """``[(directory, {kind: content})]`` of an archive written by ``archive_bytes``.
 
     Anything else is refused (links, devices, absolute or nested paths, unknown file names),
-    so that an archive can only ever write certificate files under ``dest``.
+    so that an archive can only ever write certificate files under ``dest``. The members'
+    modes, owners and times are not read: the files get the modes the task asks for.
     """
     names = dict((name, kind) for kind, name in ARCHIVE_NAMES)
     directories = []
@@ -254,7 +345,7 @@ def read_archive(path):
                 elif (member.isfile() and len(parts) == 2 and parts[1] in names and directories
                       and directories[-1][0] == parts[0]):
                     content = archive.extractfile(member).read().decode("utf-8")
-                    directories[-1][1][names[parts[1]]] = (content, "%04o" % (member.mode & 0o7777))
+                    directories[-1][1][names[parts[1]]] = content
                 else:
                     raise ConfigurationError(
                         "src: the archive member %r is not part of the layout certificate_request_info writes"
@@ -269,9 +360,11 @@ def read_archive(path):
     return directories
 
 
-def install_archive(src, dest, writer, check_mode=False):
+def install_archive(src, dest, writer, check_mode=False, modes=None, dir_mode=None):
     """Put every directory of the archive ``src`` under ``dest``; returns ``(certificates, changed, diff)``.
 
+    The files get ``modes`` (see ``file_modes``; the modes the archive's members carry are
+    ignored), each certificate's directory ``dir_mode`` (see ``ensure_directory``).
     ``certificates`` lists each directory with its ``path``, whether it ``changed`` (its files
     or the directory itself) and its ``files`` as ``write_files`` reports them.
     """
@@ -279,11 +372,14 @@ def install_archive(src, dest, writer, check_mode=False):
     before, after = {}, {}
     for directory, files in read_archive(src):
         target = os.path.join(dest, directory)
-        directory_changed = writer.ensure_directory(target, DIRECTORY_MODE, check_mode)
+        target_mode = writer.mode(target)
+        directory_changed = writer.ensure_directory(target, dir_mode, check_mode)
+        if directory_changed:
+            predicted = _shown_mode(dir_mode) if dir_mode else (target_mode or DIRECTORY_MODE)
+            before[target] = {"mode": target_mode}
+            after[target] = {"mode": predicted if check_mode else writer.mode(target)}
         dests = dict((kind, os.path.join(target, name)) for kind, name in ARCHIVE_NAMES if kind in files)
-        contents = dict((kind, content) for kind, (content, _mode) in files.items())
-        modes = dict((kind, mode) for kind, (_content, mode) in files.items())
-        written, changed, diff = write_files(dests, contents, writer, check_mode=check_mode, modes=modes)
+        written, changed, diff = write_files(dests, files, writer, check_mode=check_mode, modes=modes)
         before.update(diff["before"])
         after.update(diff["after"])
         certificates.append({"dir": directory, "path": target, "changed": changed or directory_changed,

@@ -41,12 +41,15 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     ConfigurationError,
     PartialResultError,
 )
+from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request_ledger import Ledger, ledger_identity
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import (
     DEFAULT_PRODUCT_CODE,
+    RenewalWindowError,
     check_csr,
     check_email,
     check_phone,
     check_product_code,
+    check_renewal_window,
     check_validate_type,
     is_wildcard,
     normalize_domain,
@@ -69,8 +72,13 @@ QUOTA_REFUSALS = ("NotRemainCount", "NotFoundPackage")
 
 
 def _names(params):
-    """The certificate's names from ``domain`` or ``domains``, normalised, duplicates dropped."""
+    """The certificate's names from ``domain`` or ``domains``, normalised, duplicates dropped.
+
+    With ``order_id`` (state=absent) the order is named by its id, and ``domain`` is optional.
+    """
     domain, domains = params.get("domain"), params.get("domains")
+    if params.get("order_id") is not None and domain is None and domains is None:
+        return []
     if (domain is None) == (domains is None):
         raise ConfigurationError("Give exactly one of domain (one name) and domains (a list of names).", "domain")
     if domains is None:
@@ -122,8 +130,9 @@ def check_options(params):
     Contact fields are checked for format here when given; whether they are needed at
     all is only known once the existing orders and instances have been read (see ensure_present).
     """
+    _check_order_id(params)
     names = _names(params)
-    domain = names[0]
+    domain = names[0] if names else None
     product_code = params.get("product_code")
     if product_code is not None:
         check_product_code(domain, product_code)
@@ -131,6 +140,7 @@ def check_options(params):
     validate_type = params.get("validate_type") or "DNS"
     for name in names:
         check_validate_type(name, validate_type)
+    state = params.get("state") or "present"
     if params.get("email") is not None:
         check_email(params["email"])
     if params.get("phone") is not None:
@@ -144,6 +154,10 @@ def check_options(params):
     if renew_before_days < 0:
         raise ConfigurationError(
             "renew_before_days must be 0 or more, got %d." % renew_before_days, "renew_before_days")
+    if state == "present" and _may_order(flow["source"], names, product_code, flow["key_algorithm"]):
+        # Before any call: a window at least as long as the product's documented lifetime makes
+        # every certificate due at once. V2.0 lifetimes are not documented: checked once issued.
+        check_renewal_window(renew_before_days, product_code or DEFAULT_PRODUCT_CODE)
     csr = params.get("csr")
     if csr:
         check_csr(csr, domain)
@@ -153,7 +167,8 @@ def check_options(params):
             raise ConfigurationError("tags must not have an empty key.", "tags")
         tags[str(key)] = "" if value is None else str(value)
     wanted = {
-        "state": params.get("state") or "present",
+        "state": state,
+        "order_id": params.get("order_id"),
         "domain": domain,
         "names": names,
         "product_code": product_code,
@@ -168,6 +183,38 @@ def check_options(params):
     }
     wanted.update(flow)
     return wanted
+
+
+def _check_order_id(params):
+    """order_id names one V1.0 order to withdraw: only with state=absent, and alone."""
+    order_id = params.get("order_id")
+    if order_id is None:
+        return
+    if (params.get("state") or "present") != "absent":
+        raise ConfigurationError(
+            "order_id names one V1.0 order to withdraw and needs state=absent. To request a certificate, remove"
+            " order_id.", "order_id")
+    if order_id <= 0:
+        raise ConfigurationError("order_id must be a positive order id, got %d." % order_id, "order_id")
+    if params.get("domains") is not None:
+        raise ConfigurationError(
+            "order_id withdraws one V1.0 order, which holds one name: give domain (optional) instead of domains.",
+            "domains")
+    for option in ("instance_id", "product_code"):
+        if params.get(option) is not None:
+            raise ConfigurationError(
+                "%s cannot be combined with order_id: order_id alone names the order to withdraw." % option, option)
+    if params.get("source") == "instance":
+        raise ConfigurationError(
+            "order_id names a V1.0 order, but source is instance (V2.0). Remove one of them.", "source")
+
+
+def _may_order(source, names, product_code, key_algorithm):
+    """Whether a run may place a V1.0 order, whose product's lifetime is then known."""
+    if source == "package":
+        return True
+    return source == "auto" and len(names) == 1 and key_algorithm == DEFAULT_KEY_ALGORITHM and (
+        product_code is not None or not is_wildcard(names[0]))
 
 
 def _for_product(orders, product_code):
@@ -210,6 +257,7 @@ def _why_not_issued(order_id, state, criteria, label="order"):
     cert = _x509.load_pem_certificate(leaf) if leaf else None
     if cert is None:
         return "%s %s is issued but CAS returned no certificate for it" % (label, order_id)
+    check_issued_lifetime(cert, criteria.renew_before_days, label, order_id)
     if criteria.csr:
         if _x509.public_key_der(cert) != criteria.csr_key():
             return "the certificate of %s %s is for another key than the csr" % (label, order_id)
@@ -224,6 +272,21 @@ def _why_not_issued(order_id, state, criteria, label="order"):
         return "the certificate of %s %s expires in %d days, within renew_before_days (%d)" % (
             label, order_id, days, criteria.renew_before_days)
     return None
+
+
+def check_issued_lifetime(cert, renew_before_days, label, entry_id):
+    """Refuse, before any write, a renew_before_days at least the lifetime of an issued
+    certificate of these names: every certificate like it would be due at once."""
+    not_before, not_after = _x509.validity(cert)
+    lifetime_days = (not_after - not_before).total_seconds() / 86400.0
+    if lifetime_days > renew_before_days:
+        return
+    raise ConfigurationError(
+        "renew_before_days is %d, but the certificate of %s %s is valid for %.0f days (notBefore %s, notAfter %s):"
+        " every certificate like it would be due for renewal at once, and every run would order a new one."
+        " Nothing was written. Set renew_before_days below %d (30 is the default)." % (
+            renew_before_days, label, entry_id, lifetime_days, _x509.iso(not_before), _x509.iso(not_after),
+            int(lifetime_days)), "renew_before_days")
 
 
 def why_not_reusable(order_id, state, criteria):
@@ -389,6 +452,13 @@ class InstanceList:
 
     def inactive(self):
         return [item for item in self.items() if item["status"] == "inactive"]
+
+    def refresh(self, view):
+        """Put a fresh read of one instance in place of its list item, so that the next item of
+        a batch sees what this run did to it without listing again."""
+        if self._items is None:
+            return
+        self._items = [view if item["instance_id"] == view["instance_id"] else item for item in self._items]
 
 
 def find_reusable_instance(instances, wanted, criteria, listed):
@@ -574,7 +644,29 @@ def _instance_result(changed, view, **extra):
     return result
 
 
-def apply_on_instance(instances, wanted, detail, reason, check_mode=False, diff_mode=False):
+class InstanceNamesMismatchError(AlicloudCasError):
+    """After ApplyCertificate the instance holds an application for other names than this run's."""
+
+
+def check_applied_names(view, wanted):
+    """The names the instance holds after the apply must be the ones asked for.
+
+    Another run (another controller, or one that did not share the ledger) can fill in the same
+    inactive instance between this run's UpdateInstance and ApplyCertificate; the application
+    then submitted holds its names. Its records and certificate are not this run's to publish.
+    """
+    held = sorted(view["domains"])
+    if held == sorted(wanted["names"]):
+        return
+    raise InstanceNamesMismatchError(
+        "After ApplyCertificate, instance %s holds an application for %s, not for %s: another run filled in the"
+        " same instance at the same time. Nothing was published or saved for %s, and the application on the"
+        " instance (another run's names) was left alone. Run the task again: it applies on another instance."
+        % (view["instance_id"], ",".join(held) or "no names", ",".join(wanted["names"]), ",".join(wanted["names"])))
+
+
+def apply_on_instance(instances, wanted, detail, reason, check_mode=False, diff_mode=False, ledger=None,
+                      listed=None):
     """Fill in the application on an inactive instance and submit it, once."""
     check_create_inputs(wanted, reason, family="instance")
     before = normalize_instance(detail)
@@ -600,7 +692,12 @@ def apply_on_instance(instances, wanted, detail, reason, check_mode=False, diff_
     # client_token_honoured), so a lost answer is still decided from GetInstanceDetail.
     applied = instances.apply(instance_id, client_token=new_client_token("ApplyCertificate"), domains=wanted["names"])
     view = normalize_instance(instances.wait_for_validations(instance_id, VALIDATIONS_WAIT_SECONDS))
-    listed = instances.wait_listed(instance_id, wanted["names"])
+    if listed is not None:
+        listed.refresh(view)
+    check_applied_names(view, wanted)
+    if ledger is not None:
+        ledger.record("instance", instance_id, wanted["names"])
+    shown = instances.wait_listed(instance_id, wanted["names"])
     result = _instance_result(True, view, request=request)
     warnings = []
     if applied["adopted"]:
@@ -610,7 +707,7 @@ def apply_on_instance(instances, wanted, detail, reason, check_mode=False, diff_
         warnings.append("Instance %s shows no validation records %d seconds after the application; run the task"
                         " again (it changes nothing) or poll with alicloud.cas.certificate_request_info to get"
                         " them." % (instance_id, VALIDATIONS_WAIT_SECONDS))
-    if listed is None:
+    if shown is None:
         warnings.append("CAS's instance list does not show the application on instance %s yet. Until it does,"
                         " another run of this task cannot see it and could spend a second instance: let the"
                         " list catch up first." % instance_id)
@@ -683,7 +780,7 @@ def _reused_order(reusable, state, domain, diff_mode):
     return result
 
 
-def create_order(cas, wanted, all_orders, orders, reason, check_mode=False, diff_mode=False):
+def create_order(cas, wanted, all_orders, orders, reason, check_mode=False, diff_mode=False, ledger=None):
     """Submit a V1.0 order (or, in check mode, say what would be submitted)."""
     domain = wanted["domain"]
     check_create_inputs(wanted, reason)
@@ -711,6 +808,9 @@ def create_order(cas, wanted, all_orders, orders, reason, check_mode=False, diff
         product_code=wanted["product_code"], tags=wanted["tags"], csr=wanted["csr"],
         known_order_ids=[item.get("OrderId") for item in all_orders])
     order_id = created["order_id"]
+    if ledger is not None:
+        # At once: whatever happens next, a run that follows finds it without the list.
+        ledger.record("order", order_id, wanted["names"], product_code=wanted["product_code"])
     state = cas.describe_state(order_id)
     # A run that starts before the list shows this order would submit another one, so the
     # task ends only once the list shows it, or warns.
@@ -734,13 +834,50 @@ def create_order(cas, wanted, all_orders, orders, reason, check_mode=False, diff
     return result
 
 
-def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, instances=None):
+def adopt_from_ledger(cas, instances, ledger, wanted, criteria, diff_mode=False):
+    """The result of reusing an order or application the ledger holds for the names, or None.
+
+    Each entry is read again by its id (DescribeCertificateState, GetInstanceDetail), which do
+    not lag as the lists do, newest first; the first one that makes a new one unnecessary is
+    reused, by the same rules as one found in a list. An entry that is gone or no longer usable
+    (failed, withdrawn, due for renewal, for another key) is dropped: the lists decide then.
+    """
+    source = wanted["source"]
+    kinds = ("order",) if source == "package" else ("instance",) if source == "instance" else ("order", "instance")
+    for entry in ledger.entries_for(wanted["names"], kinds):
+        if entry["kind"] == "order":
+            if wanted["product_code"] is not None and entry.get("product_code") not in (None, wanted["product_code"]):
+                continue
+            item = {"OrderId": entry["id"], "Domain": wanted["domain"], "ProductCode": entry.get("product_code")}
+            state = _current_state(cas, item)
+            if state is not None and why_not_reusable(entry["id"], state, criteria) is None:
+                return _reused_order(item, state, wanted["domain"], diff_mode)
+        else:
+            if wanted["instance_id"] and entry["id"] != wanted["instance_id"]:
+                continue
+            detail = instances.detail(entry["id"])
+            if detail is not None and why_instance_not_reusable(instances, detail, criteria, wanted) is None:
+                return _reused_instance(detail, diff_mode)
+        ledger.drop(entry)
+    return None
+
+
+def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, instances=None, ledger=None,
+                   listed=None):
     """Make sure an order or an instance holds an application for the names that is in
-    progress, or a fresh certificate for them; else spend quota or an inactive instance."""
+    progress, or a fresh certificate for them; else spend quota or an inactive instance.
+
+    ``ledger`` (a Ledger, or None) is read before any list and told of what is placed;
+    ``listed`` is the run's InstanceList, shared by the items of a batch.
+    """
     if now_ms is None:
         now_ms = int(time.time() * 1000)
     now = datetime.datetime.fromtimestamp(now_ms / 1000.0, tz=datetime.timezone.utc)
     criteria = _ReuseCriteria(wanted, now)
+    if ledger is not None and not wanted["force"]:
+        adopted = adopt_from_ledger(cas, instances, ledger, wanted, criteria, diff_mode)
+        if adopted is not None:
+            return adopted
     source = wanted["source"]
     domain = wanted["domain"]
     package_family = source == "package" or (source == "auto" and len(wanted["names"]) == 1)
@@ -755,11 +892,11 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, 
                 return _reused_order(reusable, state, domain, diff_mode)
     if source == "package":
         return create_order(cas, wanted, all_orders, orders, why_create(orders, wanted["force"], passed_over),
-                            check_mode, diff_mode)
+                            check_mode, diff_mode, ledger)
 
     instances_passed_over = []
     named = None
-    listed = InstanceList(instances)
+    listed = listed or InstanceList(instances)
     if wanted["instance_id"] or not wanted["force"]:
         # Also with source auto before a V1.0 create: a V2.0 application for the names may be in
         # flight (an earlier run found no quota, or ran with source=instance), and V1.0 quota,
@@ -775,7 +912,7 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, 
 
     if named is not None:
         _check_named_instance(named, wanted)
-        return apply_on_instance(instances, wanted, named, reason, check_mode, diff_mode)
+        return apply_on_instance(instances, wanted, named, reason, check_mode, diff_mode, ledger, listed)
 
     package = None
     if source == "auto" and _why_no_package(wanted) is None:
@@ -785,14 +922,14 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, 
             # Check mode writes nothing, so it cannot learn from a refused create: it reads the quota.
             package = package_quota(cas, wanted)
             if package["remaining"] > 0:
-                return create_order(cas, wanted, all_orders, orders, order_reason, check_mode, diff_mode)
+                return create_order(cas, wanted, all_orders, orders, order_reason, check_mode, diff_mode, ledger)
         else:
             # No quota read first: a create without quota is refused (NotRemainCount, NotFoundPackage,
             # reference 2.6) and spends nothing, so the refusal itself sends auto on to V2.0. The table
             # is documented for CreateCertificateWithCsrRequest; that CreateCertificateRequest answers the
             # same codes is UNCONFIRMED. Any other refusal fails the task, nothing spent on either flow.
             try:
-                return create_order(cas, wanted, all_orders, orders, order_reason, check_mode, diff_mode)
+                return create_order(cas, wanted, all_orders, orders, order_reason, check_mode, diff_mode, ledger)
             except AlibabaCloudError as error:
                 if error.code not in QUOTA_REFUSALS:
                     raise
@@ -803,7 +940,7 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, 
         return _reused_instance(reusable, diff_mode)
     if chosen is None:
         raise ConfigurationError(describe_nothing_fits(wanted, package, inactive), "instance_type")
-    return apply_on_instance(instances, wanted, chosen, reason, check_mode, diff_mode)
+    return apply_on_instance(instances, wanted, chosen, reason, check_mode, diff_mode, ledger, listed)
 
 
 # --- absent ------------------------------------------------------------------------------------------
@@ -858,7 +995,61 @@ def ensure_absent(cas, wanted, check_mode=False, diff_mode=False):
     return result
 
 
-def withdraw_instances(instances, wanted, check_mode=False):
+WITHDRAWAL_STEPS = {
+    "domain_verify": "cancelled (CancelOrderRequest) and deleted (DeleteCertificateRequest)",
+    "process": "cancelled (CancelOrderRequest) and deleted (DeleteCertificateRequest)",
+    "verify_fail": "deleted (DeleteCertificateRequest)",
+    "payed": "deleted (DeleteCertificateRequest)",
+}
+
+
+def withdraw_order(cas, wanted, check_mode=False, diff_mode=False):
+    """state=absent with order_id: withdraw exactly that V1.0 order, so that its quota unit
+    comes back; an issued one is refused.
+
+    The order is read by its id (DescribeCertificateState), never through the lagging list. A
+    pending order is cancelled (CancelOrderRequest) and deleted; a failed (verify_fail) or
+    cancelled (payed) one is deleted (DeleteCertificateRequest), which gives its unit back.
+    CancelCertificateForPackageRequest is not used: on an order issued in the meantime it
+    would revoke the certificate.
+    """
+    order_id = wanted["order_id"]
+    item = {"OrderId": order_id, "Domain": wanted["domain"]}
+    state = _current_state(cas, item)
+    result = {"changed": False, "order_id": order_id, "withdrawn": [], "kept": [], "warnings": []}
+    if state is None:
+        result["msg"] = "Order %s does not exist in this account (already withdrawn, or never placed): nothing" \
+                        " to do." % order_id
+        if diff_mode:
+            result["diff"] = _diff({}, {})
+        return result
+    kind = state.get("Type")
+    result["status"] = kind
+    order = dict(normalize_order(item), status=kind)
+    if kind == "certificate":
+        raise ConfigurationError(
+            "order_id %s holds an issued certificate: it is never withdrawn (CAS would revoke it, which cannot be"
+            " undone, and gives no quota back). Nothing was written. Revoke it in the CAS console if it must go."
+            % order_id, "order_id")
+    if kind not in WITHDRAWAL_STEPS:
+        raise ConfigurationError(
+            "order_id %s is in state %r (%s), from which CAS does not let a request be withdrawn. Nothing was"
+            " written." % (order_id, kind, STATUS_MEANINGS.get(kind, STATUS_MEANINGS["unknow"])), "order_id")
+    done = True
+    if not check_mode:
+        done = cas.withdraw(order_id, pending=kind in IN_PROGRESS_STATES)
+    if done:
+        result.update(changed=True, withdrawn=[order])
+        result["msg"] = "Order %s (%s, %s) %s %s; its quota unit is given back unless it was ever issued." % (
+            order_id, kind, STATUS_MEANINGS.get(kind), "would be" if check_mode else "was", WITHDRAWAL_STEPS[kind])
+    else:
+        result["msg"] = "Order %s was already gone when it was to be deleted: nothing to do." % order_id
+    if diff_mode:
+        result["diff"] = _diff({"orders": [order]}, {"orders": []})
+    return result
+
+
+def withdraw_instances(instances, wanted, check_mode=False, listed=None):
     """Withdraw the pending applications for the names (or on instance_id).
 
     Never refunds, deletes or revokes: an issued certificate stays, with a warning.
@@ -868,8 +1059,8 @@ def withdraw_instances(instances, wanted, check_mode=False):
         detail = instances.detail(wanted["instance_id"])
         details = [detail] if detail is not None else []
     else:
-        details = [instances.detail(item["instance_id"]) for item in instances.list_instances(domain=wanted["domain"])
-                   if sorted(item["domains"]) == sorted(wanted["names"])]
+        listed = listed or InstanceList(instances)
+        details = [instances.detail(item["instance_id"]) for item in listed.with_names(wanted["names"])]
         details = [detail for detail in details if detail is not None]
     withdrawn, kept, warnings, before, after = [], [], [], [], []
     for detail in details:
@@ -906,8 +1097,10 @@ def withdraw_instances(instances, wanted, check_mode=False):
     return withdrawn, kept, warnings, before, after
 
 
-def ensure_absent_everywhere(cas, wanted, check_mode=False, diff_mode=False, instances=None):
-    """state=absent over the families the source covers."""
+def ensure_absent_everywhere(cas, wanted, check_mode=False, diff_mode=False, instances=None, listed=None):
+    """state=absent over the families the source covers, or on the one order order_id names."""
+    if wanted["order_id"] is not None:
+        return withdraw_order(cas, wanted, check_mode, diff_mode)
     source = wanted["source"]
     result = {"changed": False, "withdrawn": [], "kept": [], "warnings": []}
     diff_before, diff_after = {}, {}
@@ -917,7 +1110,7 @@ def ensure_absent_everywhere(cas, wanted, check_mode=False, diff_mode=False, ins
         if diff:
             diff_before, diff_after = diff["before"], diff["after"]
     if source != "package":
-        withdrawn, kept, warnings, before, after = withdraw_instances(instances, wanted, check_mode)
+        withdrawn, kept, warnings, before, after = withdraw_instances(instances, wanted, check_mode, listed)
         result["changed"] = result["changed"] or bool(withdrawn)
         result["withdrawn_instances"] = withdrawn
         result["kept_instances"] = kept
@@ -932,9 +1125,9 @@ def ensure_absent_everywhere(cas, wanted, check_mode=False, diff_mode=False, ins
 
 # The options an item of ``certificates`` may set; the module's other options are the items' defaults.
 ITEM_OPTIONS = ("domain", "domains", "product_code", "validate_type", "csr", "source", "instance_id",
-                "instance_type", "key_algorithm", "tags", "force")
+                "instance_type", "key_algorithm", "tags", "force", "order_id", "renew_before_days")
 # What names one certificate, so it cannot be a default shared by every item.
-ITEM_ONLY_OPTIONS = ("domain", "domains", "instance_id", "csr")
+ITEM_ONLY_OPTIONS = ("domain", "domains", "instance_id", "csr", "order_id")
 
 
 class BatchError(PartialResultError):
@@ -964,11 +1157,15 @@ def check_batch(params):
         try:
             wanted = check_options(merged)
         except ConfigurationError as error:
-            if error.option and entry.get(error.option) is None and error.option not in ITEM_ONLY_OPTIONS:
+            # The window is refused for the item's product: the item is named even when
+            # renew_before_days is the module's.
+            item_window = isinstance(error, RenewalWindowError)
+            if error.option and entry.get(error.option) is None and error.option not in ITEM_ONLY_OPTIONS \
+                    and not item_window:
                 raise
             where = "certificates[%d].%s" % (index, error.option or "domain")
             raise ConfigurationError("%s: %s" % (where, error), where) from error
-        name = entry.get("name") or ",".join(wanted["names"])
+        name = entry.get("name") or ",".join(wanted["names"]) or "order %s" % wanted["order_id"]
         if name in names:
             raise ConfigurationError(
                 "certificates[%d].name: %r is already the name of certificates[%d]; give each item its own name"
@@ -978,10 +1175,10 @@ def check_batch(params):
     return items
 
 
-def _converge(cas, instances, wanted, check_mode, diff_mode, now_ms):
+def _converge(cas, instances, wanted, check_mode, diff_mode, now_ms, ledger=None, listed=None):
     if wanted["state"] == "absent":
-        return ensure_absent_everywhere(cas, wanted, check_mode, diff_mode, instances)
-    return ensure_present(cas, wanted, check_mode, diff_mode, now_ms, instances)
+        return ensure_absent_everywhere(cas, wanted, check_mode, diff_mode, instances, listed)
+    return ensure_present(cas, wanted, check_mode, diff_mode, now_ms, instances, ledger, listed)
 
 
 def _failed_item(name, error):
@@ -994,19 +1191,24 @@ def _failed_item(name, error):
     return item
 
 
-def run_batch(items, cas, instances, check_mode=False, diff_mode=False, now_ms=None):
-    """Each item in input order over the one client; an item's error is that item's outcome."""
+def run_batch(items, cas, instances, check_mode=False, diff_mode=False, now_ms=None, ledger=None, listed=None):
+    """Each item in input order over the one client; an item's error is that item's outcome.
+
+    ``listed`` is one InstanceList for the run: the account's instances are listed once, when
+    the first item needs them, and serve every item."""
     results, warnings, before, after = [], [], {}, {}
+    if listed is None and instances is not None:
+        listed = InstanceList(instances)
     for name, wanted in items:
         try:
-            outcome = _converge(cas, instances, wanted, check_mode, diff_mode, now_ms)
+            outcome = _converge(cas, instances, wanted, check_mode, diff_mode, now_ms, ledger, listed)
         except AlicloudCasError as error:
             results.append(_failed_item(name, error))
             continue
         warnings.extend("[%s] %s" % (name, warning) for warning in outcome.get("warnings", []))
         if "diff" in outcome:
             before[name], after[name] = outcome["diff"]["before"], outcome["diff"]["after"]
-        results.append(dict(outcome, name=name, failed=False, msg=""))
+        results.append(dict(outcome, name=name, failed=False, msg=outcome.get("msg", "")))
     result = {"changed": any(item["changed"] for item in results), "certificates": results}
     if diff_mode:
         result["diff"] = _diff(before, after)
@@ -1033,6 +1235,15 @@ def run(params, cas_factory, check_mode=False, diff_mode=False, now_ms=None, ins
     instances = None
     if any(wanted["source"] != "package" for _name, wanted in items):
         instances = (instances_factory or (lambda client: CasInstancesClient(client.rpc)))(cas)
-    if items[0][0] is None:
-        return _converge(cas, instances, items[0][1], check_mode, diff_mode, now_ms)
-    return run_batch(items, cas, instances, check_mode, diff_mode, now_ms)
+    ledger = None
+    if params.get("ledger_path") and any(wanted["state"] == "present" for _name, wanted in items):
+        # Held until the run ends: runs sharing the file take turns, so each sees what the
+        # one before it placed, however far the lists lag.
+        ledger = Ledger.open(params["ledger_path"], ledger_identity(cas, params.get("site")), check_mode)
+    try:
+        if items[0][0] is None:
+            return _converge(cas, instances, items[0][1], check_mode, diff_mode, now_ms, ledger)
+        return run_batch(items, cas, instances, check_mode, diff_mode, now_ms, ledger)
+    finally:
+        if ledger is not None:
+            ledger.close()

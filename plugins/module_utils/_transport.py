@@ -33,6 +33,8 @@ except ImportError as exc:  # pragma: no cover - reported by the module glue
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
+# galaxy.yml holds the version; scripts/release.sh writes it here too (modules cannot read galaxy.yml
+# at run time) and `make galaxy` fails when the two differ.
 COLLECTION_VERSION = "0.3.0"
 
 _QUERY = re.compile(r"\?[^\s)'\"]*")

@@ -48,6 +48,19 @@ PRODUCT_KINDS = dict(DV_PRODUCT_KINDS + PACKAGE_ONLY_PRODUCT_KINDS)
 DV_PRODUCT_CODES = tuple(code for code, _kind in DV_PRODUCT_KINDS)
 PACKAGE_PRODUCT_CODES = DV_PRODUCT_CODES + tuple(code for code, _kind in PACKAGE_ONLY_PRODUCT_KINDS)
 DEFAULT_PRODUCT_CODE = "digicert-free-1-free"
+# The certificate lifetimes the sources document, per product code: (as documented, in days).
+# "3 months" (reference 2.2: S17 "valid for three months", the SDK's ProductCode text) is taken
+# as 90 days; "1 year" as 365. UNCONFIRMED: the exact number of days CAS issues them for (the
+# emulator's validity_days, default 90, stands for it); a certificate issued for longer than this
+# is still refused only from this many days on, and one issued for less by the check on its own
+# notBefore/notAfter (certificate_request's check_issued_lifetime). The CA/B Forum shortening from 2026-02-25 can only make them
+# shorter, so refusing a renew_before_days at least this long never refuses a window that would
+# work. The other codes, and V2.0 instances, have no documented lifetime: nothing is assumed for
+# them, and only the certificate's own notBefore/notAfter is checked once one is issued.
+PRODUCT_LIFETIMES = {
+    "digicert-free-1-free": ("3 months", 90),
+    "symantec-free-1-free": ("1 year", 365),
+}
 
 # Full stops that UTS 46 maps to "." (ideographic, fullwidth, halfwidth ideographic): a name
 # typed with an East Asian input method often carries them.
@@ -254,3 +267,21 @@ def check_csr(pem, domain, option="csr"):
     if normalize_domain(common_name, option="the CN of %s" % option) != domain:
         raise ConfigurationError("%s has CN %r, but domain is %r. They must match." % (option, common_name, domain), option)
     return common_name
+
+
+class RenewalWindowError(ConfigurationError):
+    """renew_before_days is refused for the lifetime of the product a request would use."""
+
+
+def check_renewal_window(renew_before_days, product_code, option="renew_before_days"):
+    """Refuse a renew_before_days that makes a fresh certificate of ``product_code`` due at once.
+
+    Nothing is checked for a code whose lifetime is not documented (PRODUCT_LIFETIMES).
+    """
+    lifetime = PRODUCT_LIFETIMES.get(product_code)
+    if lifetime is None or renew_before_days < lifetime[1]:
+        return
+    raise RenewalWindowError(
+        "%s is %d, but a %s certificate is valid for %s (%d days): a freshly issued one would be due for renewal"
+        " at once, and every run would order a new one. Set %s below %d (30 is the default)."
+        % (option, renew_before_days, product_code, lifetime[0], lifetime[1], option, lifetime[1]), option)

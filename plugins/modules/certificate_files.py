@@ -14,10 +14,12 @@ description:
     O(alicloud.cas.certificate_request_info#module:archives) option) from the controller to the host, in one
     transfer, and puts the files of every certificate it holds in place under O(dest) in the same module run.
   - Each certificate's directory (for example V(www.example.com)) is created under O(dest) when missing, mode
-    V(0755), with its missing parents. Each file is written only when its content differs, atomically (a temporary
-    file in the same directory, then a rename), with the mode the archive gives it (V(0644), the key V(0600)). The
-    key is never readable by others, not even for a moment while it is written. O(owner) and O(group) apply to the
-    directories and files.
+    O(directory_mode) (default V(0755)), with its missing parents. An existing directory keeps its mode unless
+    O(directory_mode) is given, so a directory narrowed to V(0750) stays so.
+  - Each file is written only when its content differs, atomically (a temporary file in the same directory, then a
+    rename). The certificates get O(mode) (default V(0644)) and the key O(privatekey_mode) (default V(0600)); the
+    modes the archive's members carry are ignored. The key is never readable by others, not even for a moment while
+    it is written. O(owner), O(group) and the SELinux options apply to the directories and files.
   - The task is C(changed) only when a file's content or a file's or directory's attributes changed; the result
     says which certificates' directories changed.
   - The archive must have the layout M(alicloud.cas.certificate_request_info) writes; anything else (links,
@@ -36,15 +38,29 @@ options:
       - Directory on the host under which each certificate gets its directory. Created when missing.
     type: path
     required: true
-  owner:
+  mode:
     description:
-      - Owner of the directories and files, as for M(ansible.builtin.file). By default the user running the module.
-    type: str
-  group:
+      - Mode of the certificate files (C(cert.pem), C(chain.pem), C(fullchain.pem)), octal (V('0644')) or symbolic
+        (V(u=rw,g=r,o=r)), as for M(ansible.builtin.file). When not set, V(0644).
+      - The key gets O(privatekey_mode) instead; the directories get O(directory_mode).
+    type: raw
+  privatekey_mode:
     description:
-      - Group of the directories and files, as for M(ansible.builtin.file).
-    type: str
+      - Mode of the private keys (C(privkey.pem)). When not set, V(0600).
+      - To let a service's group read the key, give V('0640') with O(group), for example the C(ssl-cert) group of
+        Debian and Ubuntu.
+      - A mode that gives others (neither the owner nor the group) any access to the key is refused before anything
+        is written.
+    type: raw
+    version_added: 0.4.0
+  directory_mode:
+    description:
+      - Mode of each certificate's directory under O(dest), and of the directories the module creates.
+      - When not set, a directory the module creates gets V(0755) and an existing one keeps its mode.
+    type: raw
+    version_added: 0.4.0
 extends_documentation_fragment:
+  - ansible.builtin.files
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
 attributes:
@@ -59,7 +75,8 @@ attributes:
     details: Nothing is written; the result says which files would change.
   diff_mode:
     support: full
-    details: The diff names the files and whether their content changes, never the content.
+    details: The diff gives each file's and changed directory's mode, and whether a file's content changes, before
+      and after; never the content.
   idempotent:
     description: Putting the same archive in place again changes nothing.
     support: full
@@ -95,9 +112,16 @@ EXAMPLES = r"""
   alicloud.cas.certificate_files:
     src: "{{ staging_dir }}/web.tar"
     dest: /etc/ssl/alicloud-cas
-    group: nginx
   register: installed
   notify: Reload nginx
+
+- name: Let the ssl-cert group read the keys, in directories closed to others
+  alicloud.cas.certificate_files:
+    src: "{{ staging_dir }}/web.tar"
+    dest: /etc/ssl/alicloud-cas
+    group: ssl-cert
+    privatekey_mode: "0640"
+    directory_mode: "0750"
 
 - name: Say which certificates changed
   ansible.builtin.debug:
@@ -136,6 +160,8 @@ certificates:
 
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import (
     AnsibleModuleFileWriter,
+    directory_mode,
+    file_modes,
     install_archive,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._module import AlicloudModule
@@ -147,15 +173,17 @@ def main():
         argument_spec=dict(
             src=dict(type="path", required=True),
             dest=dict(type="path", required=True),
-            owner=dict(type="str"),
-            group=dict(type="str"),
+            privatekey_mode=dict(type="raw", no_log=False),
+            directory_mode=dict(type="raw"),
         ),
+        add_file_common_args=True,
     )
 
     def logic(glue):
+        modes, dir_mode = file_modes(glue.params), directory_mode(glue.params)  # refused before any write
         certificates, changed, diff = install_archive(glue.params["src"], glue.params["dest"],
                                                       AnsibleModuleFileWriter(glue.module),
-                                                      check_mode=glue.check_mode)
+                                                      check_mode=glue.check_mode, modes=modes, dir_mode=dir_mode)
         result = {"changed": changed, "certificates": certificates}
         if glue.diff_mode:
             result["diff"] = diff

@@ -27,8 +27,9 @@ description:
     allows. In check mode, which writes nothing, the quota is read (C(DescribePackageState)) instead. A paid
     (C(BUY)) instance is never used unless O(instance_type=BUY). When nothing fits, the task fails without having
     spent anything and says what it looked at: the V1.0 quota and the inactive instances by type."
-  - "The instances are listed once per run (C(ListInstances), no filter, all pages): the same list shows an
-    application to resume and the inactive instances to spend. With O(source=auto) it is read before any V1.0
+  - "The instances are listed once per run (C(ListInstances), no filter, all pages), also with O(certificates),
+    where one list serves every item: the same list shows an application to resume and the inactive instances to
+    spend. With O(source=auto) it is read before any V1.0
     create too, so that V1.0 quota is never spent on names that a V2.0 application already holds. Before an instance
     is spent it is read again (C(GetInstanceDetail)), as the list may lag: one that already holds this application
     (made a moment ago, not yet listed) is reused instead."
@@ -43,6 +44,10 @@ description:
     back-off."
   - After C(ApplyCertificate), the validation records appear only seconds later; the task waits for them (at most 30
     seconds), so that RV(validations) holds the records to publish.
+  - "After C(ApplyCertificate) the names the instance holds (its C(Domain), read again) are compared with the ones
+    asked for. When they differ, another run filled in the same instance at the same moment (another controller,
+    or a run without the same O(ledger_path)): the task (or the item) fails naming both, before any validation is
+    returned, and the application on the instance is left alone."
   - Idempotent. The account's orders (C(ListUserCertificateOrder), order type C(CPACK), all pages) are read first
     and matched exactly on the domain (case-insensitive, internationalised names compared in punycode). Every listed
     order that is not expired, revoked or failed is described (C(DescribeCertificateState)), because the list status
@@ -57,6 +62,10 @@ description:
     none exists.
   - After a submit the task waits (about 15 seconds at most) until the order list shows the new order, so that the
     next run finds it; if the list still lags, a warning says so.
+  - "With O(state=absent) and O(order_id), exactly that V1.0 order is withdrawn, read by its id
+    (C(DescribeCertificateState)), never through the list: a pending one is cancelled (C(CancelOrderRequest)) and
+    deleted, a failed (C(verify_fail)) or cancelled (C(payed)) one is deleted (C(DeleteCertificateRequest)), which
+    gives its quota unit back. An issued order is refused, nothing written. RV(msg) says what was done."
   - With O(state=absent), pending and failed orders for the domain are withdrawn (C(CancelOrderRequest) where the
     order is pending, then C(DeleteCertificateRequest); a cancel that CAS applies only later is waited for). Pending
     applications on instances for the name(s) are withdrawn with C(CancelPendingCertificate), which CAS completes
@@ -126,7 +135,7 @@ options:
   state:
     description:
       - V(present) makes sure an order is in progress or issued and fresh.
-      - V(absent) withdraws the pending and failed orders for the domain.
+      - V(absent) withdraws the pending and failed orders for the domain, or with O(order_id) that one order.
     type: str
     choices: [present, absent]
     default: present
@@ -199,8 +208,49 @@ options:
       - An issued certificate with less than this many days left no longer counts, so a new order is submitted.
       - Decided on the certificate's own notAfter, to the second, by the same rule as
         M(alicloud.cas.certificate_file_info).
+      - "It must be shorter than the certificates' lifetime, or every certificate would be due at once and every run
+        would order a new one. Before any call, a V1.0 order's window is refused when it is at least the documented
+        lifetime of the product code: V(digicert-free-1-free) 3 months (taken as 90 days), V(symantec-free-1-free) 1
+        year (365 days); for the other codes and for V2.0 instances no lifetime is documented and nothing is assumed.
+        Before any write, it is refused when an issued certificate of the name(s) shows a lifetime (notAfter minus
+        notBefore) of at most this many days. The message names the option and the lifetime."
     type: int
     default: 30
+  order_id:
+    description:
+      - With O(state=absent), the one V1.0 order to withdraw, for example one the CA rejected (C(verify_fail)),
+        whose quota unit stays spent until it is deleted.
+      - It is read by its id. Pending (C(domain_verify), C(process)) is cancelled and deleted; failed
+        (C(verify_fail)) or cancelled (C(payed)) is deleted. An issued order is never withdrawn (CAS would revoke it);
+        the task fails and writes nothing. An order that no longer exists changes nothing.
+      - O(domain) is optional with it and only used in the result; O(domains), O(instance_id), O(product_code) and
+        O(source=instance) are refused with it, and so is O(state=present).
+      - Orders of the account only; C(CancelCertificateForPackageRequest) is never used, as it revokes an order
+        issued in the meantime.
+    type: int
+    version_added: 0.4.0
+  ledger_path:
+    description:
+      - "A file on the host the module runs on (the API host), for example
+        V(/var/lib/alicloud-cas/certificate_request.ledger), that records each order and application the runs
+        sharing it placed: the access key id (never the secret or a token), the site, the CAS endpoint, the sorted
+        names, order or instance, its id and when. It is created 0600 (its directory 0700 when created); an
+        existing file keeps its mode."
+      - "The run holds an exclusive lock (C(flock)) on the file from before its first read until it ends, so runs
+        sharing it take turns. Before listing, an entry for the same names, access key id, site and endpoint is read
+        again by its id (C(DescribeCertificateState) or C(GetInstanceDetail), which do not lag) and reused when it
+        still would be; one that is gone, failed, withdrawn or no longer fits is dropped, and the lists decide as
+        without the ledger. An order or application is recorded as soon as it is placed."
+      - "What it guarantees: runs of one controller that use the same file (for example every host of a play,
+        with the module delegated to one API host) never place two orders or applications for the same names,
+        however long CAS's lists lag. Across two controllers (two files, or hosts that each use their own), nothing
+        more holds than without it: each run finds the other's orders and applications only through CAS's lists
+        once they show them, so runs started within the lists' lag of each other may still order twice. Keys
+        that change between runs (STS tokens with new access key ids) do not find each other's entries either."
+      - Never created or written in check mode; read when it exists.
+      - With O(certificates), one ledger (and one lock) serves every item. Not read with O(state=absent).
+    type: path
+    version_added: 0.4.0
   certificates:
     description:
       - Several requests in one run, in place of O(domain) or O(domains). The items are handled one at a time, in
@@ -213,7 +263,7 @@ options:
       - One item's failure does not stop the others. The task then fails, naming the items that failed, and still
         returns RV(certificates) with every item's outcome.
       - Check mode and diff mode work for each item.
-      - O(domain), O(domains), O(instance_id) and O(csr) are set in the items only.
+      - O(domain), O(domains), O(instance_id), O(csr) and O(order_id) are set in the items only.
     type: list
     elements: dict
     version_added: 0.3.0
@@ -266,6 +316,14 @@ options:
       tags:
         description: As O(tags).
         type: dict
+      order_id:
+        description: As O(order_id), with O(state=absent). The item's name defaults to C(order <id>).
+        type: int
+        version_added: 0.4.0
+      renew_before_days:
+        description: As O(renew_before_days), for this item.
+        type: int
+        version_added: 0.4.0
       force:
         description: As O(force).
         type: bool
@@ -385,6 +443,29 @@ EXAMPLES = r"""
       alicloud.cas.certificate_request:
         domain: old.example.com
         state: absent
+
+    - name: Every host of the play requests its certificate through one ledger on the API host
+      alicloud.cas.certificate_request:
+        domain: "{{ inventory_hostname }}"
+        ledger_path: /var/lib/alicloud-cas/certificate_request.ledger
+        username: Jane Doe
+        email: hostmaster@example.com
+        phone: "+86 138 0000 0000"
+      delegate_to: localhost
+      register: ordered
+
+    - name: The CA rejected the order (verify_fail); withdraw it so that its quota unit comes back
+      alicloud.cas.certificate_request:
+        order_id: "{{ ordered.order_id }}"
+        state: absent
+      delegate_to: localhost
+      when: ordered.status == 'verify_fail'
+      register: withdrawn
+
+    - name: Say what was done
+      ansible.builtin.debug:
+        msg: "{{ withdrawn.msg }}"
+      when: withdrawn is changed
 """
 
 RETURN = r"""
@@ -398,7 +479,8 @@ order_id:
   description:
     - ID of the order that is now current for the domain; V(null) when RV(source=instance).
     - V(null) in check mode when a new order would be submitted.
-  returned: when O(state=present)
+    - With O(state=absent) and O(order_id), that order's id.
+  returned: when O(state=present), or O(state=absent) with O(order_id)
   type: int
   sample: 98987582437920968
 instance_id:
@@ -476,7 +558,10 @@ instance:
     instance_end_time: "2027-05-30T00:00:00Z"
   version_added: 0.2.0
 order:
-  description: The order, as listed by C(ListUserCertificateOrder), with dates in ISO 8601 UTC.
+  description:
+    - The order, as listed by C(ListUserCertificateOrder), with dates in ISO 8601 UTC.
+    - An order found through O(ledger_path) is not listed, so only RV(order.order_id), RV(order.domain) and
+      RV(order.product_code) are set; RV(status) and RV(phase) are read from the order itself.
   returned: when O(state=present) and RV(source=package)
   type: dict
   contains:
@@ -620,6 +705,13 @@ request:
     validate_type: DNS
     tags: {}
     reason: no order exists for the domain
+msg:
+  description: With O(order_id), what was done (or in check mode would be done) to the order, in words.
+  returned: when O(state=absent) and O(order_id) is given
+  type: str
+  sample: "Order 98987582437920968 (verify_fail, the CA's review failed; delete the order and submit a new one) was
+    deleted (DeleteCertificateRequest); its quota unit is given back unless it was ever issued."
+  version_added: 0.4.0
 withdrawn:
   description: Orders withdrawn (or in check mode to be withdrawn), in the shape of RV(order).
   returned: when O(state=absent)
@@ -682,7 +774,8 @@ certificates:
       type: bool
       sample: false
     msg:
-      description: Why the item failed; empty when it did not.
+      description: Why the item failed; empty when it did not, except with O(certificates[].order_id), where it
+        says what was done.
       type: str
       sample: ""
     changed:
@@ -721,6 +814,8 @@ def main():
             tags=dict(type="dict"),
             force=dict(type="bool", default=False),
             renew_before_days=dict(type="int", default=30),
+            order_id=dict(type="int"),
+            ledger_path=dict(type="path"),
             certificates=dict(type="list", elements="dict", options=dict(
                 name=dict(type="str"),
                 domain=dict(type="str"),
@@ -734,10 +829,12 @@ def main():
                 key_algorithm=dict(type="str", choices=list(KEY_ALGORITHMS)),
                 tags=dict(type="dict"),
                 force=dict(type="bool"),
+                order_id=dict(type="int"),
+                renew_before_days=dict(type="int"),
             )),
         ),
         mutually_exclusive=[("domain", "domains")],
-        required_one_of=[("domain", "domains", "certificates")],
+        required_one_of=[("domain", "domains", "certificates", "order_id")],
     )
     module.run(lambda glue: run(glue.params, glue.cas, glue.check_mode, glue.diff_mode))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: certificate_request_info
-short_description: Read, wait for and save a certificate request of Alibaba Cloud SSL Certificates Service
+short_description: Read and wait for a certificate request of Alibaba Cloud SSL Certificates Service
 version_added: 0.1.0
 description:
   - Reads one certificate request, in either flow of the service, and returns the validation records to publish or
@@ -18,44 +18,25 @@ description:
     C(GetUserCertificateDetail) (C(CertId) is the instance's C(CertificateId)).
   - With O(wait=true), polls until the request reaches one of O(wait_for), all within this one module run. The pause
     between polls starts at O(poll_interval) and doubles up to O(poll_interval_max).
-  - With O(cert_dest), O(chain_dest), O(fullchain_dest) or O(privatekey_dest), saves the issued certificate as files on
-    the host that runs the module, so that the private key is never held in a variable.
   - With O(certificates), reads and waits for several requests in one run, with one back-off and one O(wait_timeout)
-    for all of them, and saves each one's files, or bundles them into tar archives with O(archives).
-  - Only read calls are made to the API.
+    for all of them.
+  - Only read calls are made to the API, and nothing is changed on the host.
+  - To save the certificate and its key as files, or to bundle several certificates into archives, use
+    M(alicloud.cas.certificate_download). The writing options of this module (O(cert_dest), O(chain_dest),
+    O(fullchain_dest), O(privatekey_dest), O(privatekey_mode), O(archives), the C(*_dest) of O(certificates) and
+    the file options such as O(mode), O(owner) and O(group)) still work as in 0.3.0, with a deprecation warning, and
+    will be removed in 1.0.0; the module then always returns C(changed=false).
 author:
   - alicloud.cas contributors (@alicloud-cas)
 options:
-  order_id:
-    description:
-      - ID of a V1.0 order, as returned by M(alicloud.cas.certificate_request).
-      - Exactly one of O(order_id), O(instance_id), O(domain) and O(certificates) is required.
-    type: int
-  instance_id:
-    description:
-      - ID of a V2.0 subscription instance, as returned by M(alicloud.cas.certificate_request), for example
-        V(cas-cn-68n1mm16xxxx).
-    type: str
-    version_added: 0.2.0
-  domain:
-    description:
-      - Domain whose newest request is read, in either flow.
-      - Both the V1.0 orders and the V2.0 instances that hold the domain are looked at. An instance with an
-        application under way is the newest; otherwise the newer of the newest order (by purchase date) and the
-        instance whose certificate was issued last (by its start of validity) is read. Unused (inactive) instances
-        hold no request and are not looked at.
-      - Matched exactly, case-insensitive, internationalised names in punycode.
-    type: str
   certificates:
     description:
-      - Several requests to read, wait for and save in one run (batch mode). Mutually exclusive with O(order_id),
+      - Several requests to read and wait for in one run (batch mode). Mutually exclusive with O(order_id),
         O(instance_id), O(domain), the C(*_dest) options and O(return_private_key).
       - All of them are polled with one back-off and one O(wait_timeout); each stops being polled as soon as it
         reached one of O(wait_for) or a phase it will not leave.
       - One item's failure (a failed review, a timeout, an error of the API) stops none of the others. The task
-        fails at the end when any item failed, and still returns every item's outcome in RV(certificates) and writes
-        the files of the items that succeeded.
-      - O(mode), O(privatekey_mode), O(owner), O(group) and the other file options apply to the files of every item.
+        fails at the end when any item failed, and still returns every item's outcome in RV(certificates).
     type: list
     elements: dict
     version_added: 0.2.0
@@ -79,38 +60,33 @@ options:
         type: str
       cert_dest:
         description:
-          - As O(cert_dest), for this item.
+          - Deprecated, removed in 1.0.0. Use O(alicloud.cas.certificate_download#module:certificates[].cert_dest).
         type: path
       chain_dest:
         description:
-          - As O(chain_dest), for this item.
+          - Deprecated, removed in 1.0.0. Use O(alicloud.cas.certificate_download#module:certificates[].chain_dest).
         type: path
       fullchain_dest:
         description:
-          - As O(fullchain_dest), for this item.
+          - Deprecated, removed in 1.0.0. Use
+            O(alicloud.cas.certificate_download#module:certificates[].fullchain_dest).
         type: path
       privatekey_dest:
         description:
-          - As O(privatekey_dest), for this item.
+          - Deprecated, removed in 1.0.0. Use
+            O(alicloud.cas.certificate_download#module:certificates[].privatekey_dest).
         type: path
   archives:
     description:
-      - With O(certificates), also bundles the files of several certificates into tar archives, so that a host can
-        receive all of its files in one transfer, for example with M(alicloud.cas.certificate_files).
-      - Each archive holds one directory per member, named O(archives[].members[].dir), with C(cert.pem),
-        C(chain.pem), C(fullchain.pem) and C(privkey.pem) (those that CAS returned), modes V(0644) and V(0600). Every
-        member's time is its certificate's start of validity and its owner uid 0, so the same certificates always
-        give the same bytes.
-      - An archive is written (mode V(0600), atomically) only when its bytes differ. A member whose certificate
-        failed or is not issued yet is left out and listed in RV(archives[].missing); an archive with no member
-        left is not written.
+      - Deprecated, removed in 1.0.0. Use O(alicloud.cas.certificate_download#module:archives), which takes the same
+        value and writes the same archives.
     type: list
     elements: dict
     version_added: 0.3.0
     suboptions:
       dest:
         description:
-          - Path of the archive to write. Its directory must exist.
+          - Path of the archive to write.
         type: path
         required: true
       members:
@@ -122,12 +98,12 @@ options:
         suboptions:
           certificate:
             description:
-              - The O(certificates[].name) of the certificate; it must name exactly one item.
+              - The O(certificates[].name) of the certificate.
             type: str
             required: true
           dir:
             description:
-              - Name of its directory in the archive, one path component, for example V(www.example.com).
+              - Name of its directory in the archive.
             type: str
             required: true
   wait:
@@ -136,74 +112,41 @@ options:
       - Without waiting, the state is returned as it is, whatever it is.
     type: bool
     default: false
-  wait_for:
-    description:
-      - States that end the wait successfully. Either the phases of both flows (V(validating), V(reviewing),
-        V(issued), V(failed), V(withdrawn)) or the V1.0 order states, which stand for a phase each
-        (V(domain_verify) validating, V(process) reviewing, V(certificate) issued, V(verify_fail) failed,
-        V(payed) withdrawn).
-      - When waiting, a request that reaches a phase it will not leave by itself (issued, failed, withdrawn, or an
-        instance that holds no application) and that is not listed here fails the task at once with what the API
-        said. For a V1.0 order whose review failed the message says how to start again.
-    type: list
-    elements: str
-    choices: [domain_verify, process, certificate, verify_fail, payed, validating, reviewing, issued, failed, withdrawn]
-    default: [certificate]
-  wait_timeout:
-    description:
-      - Seconds to wait at most (for all of O(certificates) together). When they run out the task fails; its result
-        still holds the last state, and the message says so.
-    type: int
-    default: 900
-  poll_interval:
-    description:
-      - Seconds before the second poll. Each later pause is twice the one before, up to O(poll_interval_max).
-    type: float
-    default: 5
-  poll_interval_max:
-    description:
-      - Longest pause between two polls, in seconds.
-    type: float
-    default: 60
   cert_dest:
     description:
-      - Path of a file to save the leaf certificate (PEM) in, once it is issued.
-      - Files are written only when the certificate is issued, atomically (a temporary file in the same directory,
-        then a rename), and only when their content differs, so the task reports C(changed) only for real changes.
-        Their mode is O(mode) (default V(0644)); O(owner), O(group) and the other file options apply too.
-      - The directory must exist. Nothing is written in check mode; the result says what would change.
+      - Deprecated, removed in 1.0.0. Use O(alicloud.cas.certificate_download#module:cert_dest).
     type: path
     version_added: 0.2.0
   chain_dest:
     description:
-      - Path of a file to save the intermediate certificates (PEM) in. Not written when CAS returned none.
+      - Deprecated, removed in 1.0.0. Use O(alicloud.cas.certificate_download#module:chain_dest).
     type: path
     version_added: 0.2.0
   fullchain_dest:
     description:
-      - Path of a file to save the leaf followed by the intermediates (PEM) in.
+      - Deprecated, removed in 1.0.0. Use O(alicloud.cas.certificate_download#module:fullchain_dest).
     type: path
     version_added: 0.2.0
   privatekey_dest:
     description:
-      - Path of a file to save the private key CAS generated in. The key goes from the API's answer to this file
-        only; it is never returned and never shown in a diff, even without C(no_log).
-      - The file is created mode O(privatekey_mode) (default V(0600)) and is never readable by others, not even for
-        a moment while it is written.
-      - A certificate requested with a CSR has no key in CAS; the file is then left alone and
-        the C(privatekey) entry of RV(files) has C(missing=true).
+      - Deprecated, removed in 1.0.0. Use O(alicloud.cas.certificate_download#module:privatekey_dest).
     type: path
     version_added: 0.2.0
   privatekey_mode:
     description:
-      - Mode of the O(privatekey_dest) files, as O(mode). Default V(0600). O(mode) applies to the certificate files
-        only.
+      - Deprecated, removed in 1.0.0. Use O(alicloud.cas.certificate_download#module:privatekey_mode).
     type: raw
     version_added: 0.2.0
+  mode:
+    description:
+      - Deprecated with the C(*_dest) options, removed in 1.0.0, as are the other file options (O(owner), O(group),
+        the SELinux options, O(attributes), O(unsafe_writes)). Use those of M(alicloud.cas.certificate_download).
+    type: raw
   return_private_key:
     description:
       - Also return the private key CAS generated (only requests made without a CSR have one).
-      - Deprecated in favour of O(privatekey_dest), which keeps the key out of variables, facts and callbacks.
+      - Deprecated in favour of O(alicloud.cas.certificate_download#module:privatekey_dest), which keeps the key out
+        of variables, facts and callbacks.
       - "The key is a secret. Set C(no_log: true) on such a task."
       - A module cannot mask part of its own result (a value it marks as secret is replaced by C(********) in the
         result itself, and ansible-core drops a result-level C(_ansible_no_log)), so only C(no_log) on the task keeps
@@ -211,6 +154,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - alicloud.cas.request_selection
   - alicloud.cas.connection
   - alicloud.cas.connection.cas
   - ansible.builtin.action_common_attributes
@@ -218,23 +162,24 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: The API is only read; in check mode no file is written and the result says which files would change.
+    details: The API is only read; with the deprecated writing options, in check mode no file is written.
   diff_mode:
     support: full
-    details: The diff names the files and whether their content changes, never the content (the key least of all).
+    details: Only the deprecated writing options make a diff (modes, and whether content changes; never content).
   idempotent:
-    description: Running the same task again with the same options changes nothing once the files are saved.
+    description: Running the same task again with the same options changes nothing.
     support: full
   platform:
     platforms: all
 seealso:
+  - module: alicloud.cas.certificate_download
   - module: alicloud.cas.certificate_request
   - module: alicloud.cas.certificate_files
   - module: alicloud.cas.certificate_instance_info
 """
 
 EXAMPLES = r"""
-- name: Wait for a certificate and save it
+- name: Read and wait for certificate requests
   module_defaults:
     group/alicloud.cas.cas:
       access_key_id: "{{ alicloud_access_key_id }}"
@@ -245,55 +190,28 @@ EXAMPLES = r"""
         domain: www.example.com
       register: state
 
-    - name: Wait until it is issued and save it; the key goes straight to its file
+    - name: Show the records to publish while it is validating
+      ansible.builtin.debug:
+        msg: "{{ state.validations | map(attribute='fqdn') | list }}"
+      when: state.phase == 'validating'
+
+    - name: Wait until it is issued (alicloud.cas.certificate_download also saves it as files)
       alicloud.cas.certificate_request_info:
         instance_id: "{{ state.instance_id }}"
         wait: true
         wait_timeout: 1800
-        fullchain_dest: /etc/ssl/www.example.com.pem
-        privatekey_dest: /etc/ssl/private/www.example.com.key
-        owner: root
-        group: root
-      register: saved
-
-    - name: Reload nginx when a file changed
-      ansible.builtin.service:
-        name: nginx
-        state: reloaded
-      when: saved is changed
+      register: issued
 
     - name: Wait for several certificates at once, with one back-off for all
       alicloud.cas.certificate_request_info:
         certificates:
           - name: www
             instance_id: cas-cn-68n1mm16xxxx
-            fullchain_dest: /etc/ssl/www.example.com.pem
-            privatekey_dest: /etc/ssl/private/www.example.com.key
           - name: shop
             order_id: 98987582437920968
-            fullchain_dest: /etc/ssl/shop.example.com.pem
-            privatekey_dest: /etc/ssl/private/shop.example.com.key
         wait: true
         wait_timeout: 1800
       register: batch
-
-    - name: Bundle the files of both certificates for one transfer to a web server
-      alicloud.cas.certificate_request_info:
-        certificates:
-          - name: www
-            instance_id: cas-cn-68n1mm16xxxx
-          - name: shop
-            order_id: 98987582437920968
-        archives:
-          - dest: /var/lib/certificates/web.tar
-            members:
-              - {certificate: www, dir: www.example.com}
-              - {certificate: shop, dir: shop.example.com}
-      register: bundled
-
-    - name: Say which certificates the archive holds
-      ansible.builtin.debug:
-        msg: "{{ bundled.archives[0].dirs }} bundled, {{ bundled.archives[0].missing }} not issued yet"
 
     - name: Show when each certificate ends
       ansible.builtin.debug:
@@ -451,6 +369,7 @@ files:
       whether it C(changed) (content or attributes; in check mode, whether it would). C(missing) is V(true) when the
       API has nothing for that file (no chain, or no key for a CSR) and the file was left alone.
     - Empty until the certificate is issued.
+    - Only with the deprecated C(*_dest) options.
   returned: when a C(*_dest) option is set
   type: dict
   sample:
@@ -530,39 +449,14 @@ certificates:
       failed: false
       msg: ""
 archives:
-  description: One item per O(archives) entry, in the order given. No item holds key material.
+  description:
+    - One item per O(archives) entry, in the order given, as
+      RV(alicloud.cas.certificate_download#module:archives). No item holds key material.
+    - Only with the deprecated O(archives) option.
   returned: with O(archives)
   type: list
   elements: dict
   version_added: 0.3.0
-  contains:
-    dest:
-      description: Path of the archive.
-      type: str
-    dirs:
-      description: The directories the archive holds, in the order given.
-      type: list
-      elements: str
-    missing:
-      description: The directories left out, because their certificate failed or is not issued yet.
-      type: list
-      elements: str
-    changed:
-      description: Whether the archive was written (its bytes differed) or its attributes changed.
-      type: bool
-    failed:
-      description: Whether the archive could not be written.
-      type: bool
-    msg:
-      description: Why the archive could not be written; empty otherwise.
-      type: str
-  sample:
-    - dest: /var/lib/certificates/web.tar
-      dirs: [www.example.com, shop.example.com]
-      missing: []
-      changed: true
-      failed: false
-      msg: ""
 private_key:
   description:
     - The private key (PEM) CAS generated; V(null) when the request was made with a CSR or is not issued yet.
@@ -582,45 +476,25 @@ polls:
   sample: 4
 """
 
-from ansible_collections.alicloud.cas.plugins.module_utils._cas_info import WAIT_FOR_CHOICES, request_info
+from ansible_collections.alicloud.cas.plugins.module_utils._cas_info import request_argument_spec, request_info
 from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_write import AnsibleModuleFileWriter
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import secret_forms
 from ansible_collections.alicloud.cas.plugins.module_utils._module import AlicloudModule
 
+# The file options of add_file_common_args, deprecated here with the writing options they serve.
+FILE_COMMON_OPTIONS = ("mode", "owner", "group", "seuser", "serole", "setype", "selevel", "attributes")
+
 
 def main():
-    item = dict(name=dict(type="str"), order_id=dict(type="int"), instance_id=dict(type="str"),
-                domain=dict(type="str"), cert_dest=dict(type="path"), chain_dest=dict(type="path"),
-                fullchain_dest=dict(type="path"), privatekey_dest=dict(type="path"))
-    module = AlicloudModule(
-        api="cas",
-        argument_spec=dict(
-            order_id=dict(type="int"),
-            instance_id=dict(type="str"),
-            domain=dict(type="str"),
-            certificates=dict(type="list", elements="dict", options=item,
-                              mutually_exclusive=[("order_id", "instance_id", "domain")],
-                              required_one_of=[("order_id", "instance_id", "domain")]),
-            wait=dict(type="bool", default=False),
-            wait_for=dict(type="list", elements="str", choices=list(WAIT_FOR_CHOICES), default=["certificate"]),
-            wait_timeout=dict(type="int", default=900),
-            poll_interval=dict(type="float", default=5),
-            poll_interval_max=dict(type="float", default=60),
-            cert_dest=dict(type="path"),
-            chain_dest=dict(type="path"),
-            fullchain_dest=dict(type="path"),
-            privatekey_dest=dict(type="path"),
-            archives=dict(type="list", elements="dict", options=dict(
-                dest=dict(type="path", required=True),
-                members=dict(type="list", elements="dict", required=True, options=dict(
-                    certificate=dict(type="str", required=True), dir=dict(type="str", required=True))))),
-            privatekey_mode=dict(type="raw", no_log=False),
-            return_private_key=dict(type="bool", default=False),
-        ),
-        mutually_exclusive=[("order_id", "instance_id", "domain", "certificates")],
-        required_one_of=[("order_id", "instance_id", "domain", "certificates")],
-        add_file_common_args=True,
-    )
+    argument_spec, kwargs = request_argument_spec(writing="deprecated")
+    argument_spec["return_private_key"] = dict(type="bool", default=False)
+    module = AlicloudModule(api="cas", argument_spec=argument_spec, **kwargs)
+    given = [option for option in FILE_COMMON_OPTIONS if module.params.get(option) is not None]
+    if given:
+        module.module.deprecate(
+            "The file options of alicloud.cas.certificate_request_info (%s given) serve its writing options, which are"
+            " deprecated: use alicloud.cas.certificate_download to save files." % ", ".join(given),
+            version="1.0.0", collection_name="alicloud.cas")
 
     def hide_secret(secret):
         module.module.no_log_values.update(secret_forms(secret))
@@ -628,11 +502,8 @@ def main():
     def logic(glue):
         # A key the task asked to be returned cannot be hidden: it would come back as ********.
         hide = None if glue.params["return_private_key"] else hide_secret
-        result = request_info(glue.params, glue.cas, writer=AnsibleModuleFileWriter(glue.module),
-                              check_mode=glue.check_mode, hide_secret=hide)
-        if not glue.diff_mode:
-            result.pop("diff", None)
-        return result
+        return request_info(glue.params, glue.cas, writer=AnsibleModuleFileWriter(glue.module),
+                            check_mode=glue.check_mode, hide_secret=hide, diff_mode=glue.diff_mode)
 
     module.run(logic)
 

@@ -103,7 +103,8 @@ def main(argv=None):
             {"pool": role_scale.pool()}))
     if "estate" in wanted:
         section("6b. Role at scale: estates, issue_delay 60 s, %d calls/s" % args.qps, lambda: role_scale.table(
-            {"estate_one_host": role_scale.estate_one_host(qps=args.qps),
+            {"estate_six": role_scale.estate_six(qps=args.qps),
+             "estate_one_host": role_scale.estate_one_host(qps=args.qps),
              "estate_shared": role_scale.estate_shared(qps=args.qps, forks=args.forks)}))
     if "listing" in wanted:
         section("6c. Role at scale: listing costs with 1,000 earlier orders", lambda: role_scale.table(

@@ -15,7 +15,7 @@ import urllib.parse
 
 import pytest
 
-from tests.unit.reliability._support import DEMO_ACCOUNT, crash_markers
+from tests.unit.reliability._support import DEMO_ACCOUNT, DEMO_KEY, DEMO_SECRET, crash_markers
 
 pytestmark = pytest.mark.slow
 
@@ -187,3 +187,69 @@ def test_role_at_vvvv_leaks_no_secret(emu, ansible):
     assert leaks == []
     # The run was really verbose (so the check above means something): module arguments are shown.
     assert "secret.example.com" in first.stdout and "ESTABLISH LOCAL CONNECTION" in first.stdout
+
+
+def _scanned_sources(ansible, roots, skip):
+    """{path: text} of every file under ``roots`` and the runner's temp and home directories, but ``skip``."""
+    sources = {}
+    for path in _files(*(list(roots) + [os.path.join(ansible.workdir, "ansible-local"),
+                                        os.path.join(ansible.workdir, "ansible-remote"),
+                                        os.path.join(ansible.workdir, "ansible-home"), ansible.home])):
+        if any(os.path.exists(other) and os.path.samefile(path, other) for other in skip):
+            continue
+        with open(path, "rb") as handle:
+            sources[path] = handle.read().decode("utf-8", "replace")
+    return sources
+
+
+def test_certificate_download_at_vvvv_with_diff_leaks_no_key(emu, ansible):
+    """certificate_download saves the key CAS generated, alone and in an archive, at -vvvv with
+    --diff and in check mode: the key is found only in its file (0640, as asked) and in the
+    archive (0600), never in the output, the log, the diff or the temp directories."""
+    emu.control.reset("demo")
+    outputs = os.path.join(ansible.workdir, "outputs")
+    files = os.path.join(outputs, "files")
+    os.makedirs(files)
+    log_path = os.path.join(outputs, "ansible.log")
+    key_path, archive_path = os.path.join(files, "www.key"), os.path.join(files, "web.tar")
+    connection = {"access_key_id": DEMO_KEY, "access_key_secret": DEMO_SECRET, "ca_path": emu.ca_path}
+    single = {"domain": DOMAIN, "wait_timeout": 60, "poll_interval": 0.5,
+              "fullchain_dest": os.path.join(files, "www.pem"), "privatekey_dest": key_path, "privatekey_mode": "0640"}
+    batch = {"certificates": [{"name": "www", "domain": DOMAIN}], "wait_timeout": 60, "poll_interval": 0.5,
+             "archives": [{"dest": archive_path, "members": [{"certificate": "www", "dir": DOMAIN}]}]}
+    tasks = [
+        {"name": "Order", "register": "ordered", "alicloud.cas.certificate_request": {
+            "domain": DOMAIN, "username": "Jane Doe", "email": "jane@example.com", "phone": "+86 138 0000 0000"}},
+        {"name": "Publish", "alicloud.cas.dns_record": {
+            "record": "{{ ordered.validation.fqdn }}", "type": "TXT", "values": ["{{ ordered.validation.value }}"]}},
+        {"name": "Save (check)", "check_mode": True, "alicloud.cas.certificate_download": single},
+        {"name": "Save", "register": "saved", "alicloud.cas.certificate_download": single},
+        {"name": "Save again (check)", "check_mode": True, "alicloud.cas.certificate_download": single},
+        {"name": "Bundle", "register": "bundled", "alicloud.cas.certificate_download": batch},
+        {"name": "Bundle again (check)", "check_mode": True, "alicloud.cas.certificate_download": batch},
+        {"name": "results", "ansible.builtin.copy": {
+            "dest": os.path.join(outputs, "results.json"), "content": "{{ {'saved': saved, 'bundled': bundled} | to_json }}"}},
+    ]
+    play = [{"name": "download", "hosts": "localhost", "gather_facts": False, "tasks": tasks, "module_defaults": {
+        "group/alicloud.cas.cas": dict(connection, cas_endpoint=emu.base_url),
+        "group/alicloud.cas.alidns": dict(connection, dns_endpoint=emu.base_url)}}]
+    run = ansible.playbook(play, args=["-vvvv", "--diff"], env={"ANSIBLE_LOG_PATH": log_path, "ANSIBLE_PIPELINING": "0"})
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert crash_markers(run.stdout) == []
+
+    with open(key_path, encoding="ascii") as handle:
+        private_key = handle.read()
+    assert "PRIVATE KEY" in private_key
+    assert stat.S_IMODE(os.stat(key_path).st_mode) == 0o640 and stat.S_IMODE(os.stat(archive_path).st_mode) == 0o600
+    with open(os.path.join(outputs, "results.json"), encoding="utf-8") as handle:
+        results = json.load(handle)
+    assert results["saved"]["changed"] and results["bundled"]["changed"]
+    # The diff really was made (so the scan below covers it): paths and modes, no content.
+    assert '"mode": "0640"' in run.stdout and key_path in run.stdout and archive_path in run.stdout
+
+    key_lines = [line for line in private_key.splitlines() if line and not line.startswith("-----")]
+    sources = {"output": run.stdout}
+    sources.update(_scanned_sources(ansible, [outputs], skip=[key_path, archive_path]))
+    assert log_path in sources and any(path.endswith("www.pem") for path in sources)
+    assert _leaks({"private key": key_lines}, sources) == []
+    assert "ESTABLISH LOCAL CONNECTION" in run.stdout

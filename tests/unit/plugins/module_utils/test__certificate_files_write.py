@@ -15,6 +15,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._certificate_files_wr
     AnsibleModuleFileWriter,
     FileWriteError,
     destinations,
+    file_modes,
     write_files,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
@@ -34,6 +35,9 @@ class FakeWriter:
 
     def read(self, path):
         return self.files.get(path)
+
+    def mode(self, path):
+        return self.modes.get(path)
 
     def replace(self, path, data, secret):
         self.replaced.append((path, secret))
@@ -69,7 +73,8 @@ def test_check_mode_writes_nothing_and_reports_the_same(tmp_path):
     files, changed, diff = write_files(dests(tmp_path), CONTENTS, writer, check_mode=True)
     assert changed and files["privatekey"]["changed"]
     assert writer.files == {} and writer.replaced == [] and writer.attributes == []
-    assert diff["before"][str(tmp_path / "k.pem")] == "absent"
+    assert diff["before"][str(tmp_path / "k.pem")] == {"content": "absent", "mode": None}
+    assert diff["after"][str(tmp_path / "k.pem")] == {"content": "new content", "mode": "0600"}
 
 
 def test_only_the_file_that_differs_is_replaced(tmp_path):
@@ -81,17 +86,49 @@ def test_only_the_file_that_differs_is_replaced(tmp_path):
     files, changed, diff = write_files(paths, renewed, writer)
     assert writer.replaced == [(paths["cert"], False)]
     assert changed and files["cert"]["changed"] and not files["privatekey"]["changed"]
-    assert diff == {"before": {paths["cert"]: "other content", paths["chain"]: "same content",
-                               paths["fullchain"]: "same content", paths["privatekey"]: "same content"},
-                    "after": {paths["cert"]: "new content", paths["chain"]: "same content",
-                              paths["fullchain"]: "same content", paths["privatekey"]: "same content"}}
+    same = {"content": "same content", "mode": "0644"}
+    assert diff == {"before": {paths["cert"]: {"content": "other content", "mode": "0644"}, paths["chain"]: same,
+                               paths["fullchain"]: same, paths["privatekey"]: {"content": "same content", "mode": "0600"}},
+                    "after": {paths["cert"]: {"content": "new content", "mode": "0644"}, paths["chain"]: same,
+                              paths["fullchain"]: same, paths["privatekey"]: {"content": "same content", "mode": "0600"}}}
 
 
 def test_a_mode_change_alone_is_a_change(tmp_path):
     paths = {"cert": str(tmp_path / "c.pem")}
     writer = FakeWriter({paths["cert"]: b"LEAF\n"}, {paths["cert"]: "0644"})
-    files, changed, _diff = write_files(paths, CONTENTS, writer, modes={"cert": "0640"})
+    files, changed, diff = write_files(paths, CONTENTS, writer, modes={"cert": "0640"})
     assert changed and writer.replaced == [] and writer.modes[paths["cert"]] == "0640"
+    assert diff == {"before": {paths["cert"]: {"content": "same content", "mode": "0644"}},
+                    "after": {paths["cert"]: {"content": "same content", "mode": "0640"}}}
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({}, {"cert": "0644", "privatekey": "0600"}),
+    ({"mode": "0640", "privatekey_mode": "0640"}, {"cert": "0640", "privatekey": "0640"}),
+    ({"mode": 0o444, "privatekey_mode": 0o400}, {"cert": "0444", "privatekey": "0400"}),  # YAML 0444: an int
+    ({"privatekey_mode": "u=rw,g=r"}, {"cert": "0644", "privatekey": "u=rw,g=r"}),
+    ({"privatekey_mode": "go-rwx"}, {"cert": "0644", "privatekey": "go-rwx"}),
+    ({"mode": "0664"}, {"cert": "0664", "privatekey": "0600"}),  # certificates are public
+])
+def test_file_modes(params, expected):
+    modes = file_modes(params)
+    assert (modes["cert"], modes["chain"], modes["fullchain"], modes["privatekey"]) == (
+        expected["cert"], expected["cert"], expected["cert"], expected["privatekey"])
+
+
+@pytest.mark.parametrize("privatekey_mode", ["0644", "644", "0601", "0602", 0o604, "o+r", "a+r", "+w", "u=rw,o=r",
+                                             "o=g", "ugo+r"])
+def test_a_key_mode_open_to_others_is_refused(privatekey_mode):
+    with pytest.raises(ConfigurationError, match="gives users other than the owner and the group") as caught:
+        file_modes({"privatekey_mode": privatekey_mode})
+    assert caught.value.option == "privatekey_mode"
+
+
+@pytest.mark.parametrize("privatekey_mode", ["rw", "0999", "u=rw;g=r", ""])
+def test_a_key_mode_that_is_no_mode_is_refused(privatekey_mode):
+    with pytest.raises(ConfigurationError, match="privatekey_mode") as caught:
+        file_modes({"privatekey_mode": privatekey_mode})
+    assert caught.value.option == "privatekey_mode"
 
 
 def test_the_diff_never_holds_key_material(tmp_path):

@@ -162,7 +162,23 @@ def test_a_batch_makes_each_items_calls_in_turn_and_no_more(v2):
                             certificates=[{"domain": "a.example.com"}, {"domain": "b.example.com"}])
     assert [item["instance_id"] is not None and item["changed"] for item in result["certificates"]] == [True, True]
     second_contact = [action for action in V2_APPLY if action != "CreateContact"]
-    assert actions(calls) == ["ListInstances"] + V2_APPLY + ["ListInstances"] + second_contact
+    # One ListInstances for the run (issue 17): the second item reads the list the first one read,
+    # with the first item's instance as its fresh read shows it. The ListInstances at the end of
+    # each V2_APPLY is the wait until the list shows the new application, not a lookup.
+    assert actions(calls) == ["ListInstances"] + V2_APPLY + second_contact
+
+
+def test_a_batch_lists_the_instances_once_for_every_item(v2):
+    """Six names already applied for: the run lists the instances once, not once per item
+    (issue 17: 6 domains made 6 ListInstances calls)."""
+    names = ["d%d.example.com" % index for index in range(6)]
+    for index in range(4):
+        v2.control.add_instance("1234567890123456", "TEST", "single")
+    request(v2, domain=None, source="instance", certificates=[{"domain": name} for name in names])
+    result, calls = request(v2, domain=None, source="instance", certificates=[{"domain": name} for name in names])
+    assert [item["changed"] for item in result["certificates"]] == [False] * 6
+    assert actions(calls).count("ListInstances") == 1
+    assert actions(calls) == ["ListInstances"] + ["GetInstanceDetail"] * 6
 
 
 @pytest.mark.parametrize("quota_refusal", ["documented", "generic"])

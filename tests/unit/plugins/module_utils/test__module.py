@@ -180,8 +180,8 @@ def test_old_endpoint_name_still_works_with_a_deprecation(capsys):
 def test_action_groups_follow_the_product_each_module_calls():
     with open(os.path.join(REPO_ROOT, "meta", "runtime.yml"), encoding="utf-8") as handle:
         groups = yaml.safe_load(handle)["action_groups"]
-    assert groups == {"cas": ["certificate_request", "certificate_request_info", "certificate_order_info",
-                              "certificate_instance_info", "package_info"],
+    assert groups == {"cas": ["certificate_request", "certificate_request_info", "certificate_download",
+                              "certificate_order_info", "certificate_instance_info", "package_info"],
                       "alidns": ["dns_record"]}
     for api, members in groups.items():
         for name in members:
