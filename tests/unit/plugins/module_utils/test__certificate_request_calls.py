@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient
 from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import CasInstancesClient
-from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request import run
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import CAS_VERSION, RetryPolicy, RpcClient
 from tests.emulator import running_emulator
+from tests.unit.plugins.module_utils.emulator_run import DEMO_KEY as KEY, DEMO_SECRET as SECRET, NoWait, run_against_emulator
 
-KEY = "LTAI5tEmulatorDemoKey01"
-SECRET = "EmulatorDemoSecret0123456789abc"
 APPLICANT = {"username": "Jane Doe", "email": "jane@example.com", "phone": "+86 138 0000 0000"}
 
 V1_PACKAGE = ["ListUserCertificateOrder", "CreateCertificateRequest", "DescribeCertificateState",
@@ -37,33 +34,12 @@ def emu():
     yield from running_emulator(seed="demo")
 
 
-class NoWait:
-    """A clock that only moves when the client sleeps, so that confirmation reads take no time."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-    def monotonic(self):
-        return self.now
-
-
 def request(emu, check_mode=False, **overrides):
-    clock = NoWait()
     params = {"domain": "www.example.com", "state": "present"}
     params.update(APPLICANT)
     params.update(overrides)
-
-    def cas():
-        return CasClient(RpcClient(emu.base_url, CAS_VERSION, Credentials(KEY, SECRET), verify=emu.ca_path,
-                                   retry_policy=RetryPolicy(rng=lambda: 0.0), sleep=clock.sleep,
-                                   clock=clock.monotonic))
     emu.control.clear_calls()
-    result = run(params, cas, check_mode=check_mode,
-                 instances_factory=lambda client: CasInstancesClient(client.rpc, sleep=clock.sleep,
-                                                                     clock=clock.monotonic))
+    result = run_against_emulator(emu, params, check_mode=check_mode)
     return result, [(call["action"], call.get("error_code")) for call in emu.control.calls()]
 
 

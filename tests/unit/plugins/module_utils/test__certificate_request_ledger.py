@@ -29,12 +29,11 @@ from ansible_collections.alicloud.cas.plugins.module_utils._certificate_request_
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._credentials import Credentials
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.alicloud.cas.plugins.module_utils._transport import CAS_VERSION, RetryPolicy, RpcClient
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import CAS_VERSION, RpcClient
 from tests.emulator import running_emulator
+from tests.unit.plugins.module_utils.emulator_run import DEMO_KEY as KEY, DEMO_SECRET as SECRET, run_against_emulator
 from tests.unit.plugins.module_utils.cas_fake import NOW_MS, FakeCasApi
 
-KEY = "LTAI5tEmulatorDemoKey01"
-SECRET = "EmulatorDemoSecret0123456789abc"
 APPLICANT = {"username": "Jane Doe", "email": "jane@example.com", "phone": "+86 138 0000 0000"}
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
@@ -168,26 +167,8 @@ def emu():
     yield from running_emulator(seed="demo")
 
 
-class NoWait:
-    def __init__(self):
-        self.now = 0.0
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-    def monotonic(self):
-        return self.now
-
-
 def request(emu, **overrides):
-    clock = NoWait()
-
-    def cas():
-        return CasClient(RpcClient(emu.base_url, CAS_VERSION, Credentials(KEY, SECRET), verify=emu.ca_path,
-                                   retry_policy=RetryPolicy(rng=lambda: 0.0), sleep=clock.sleep,
-                                   clock=clock.monotonic))
-    return run(options(**overrides), cas, instances_factory=lambda client: CasInstancesClient(
-        client.rpc, sleep=clock.sleep, clock=clock.monotonic))
+    return run_against_emulator(emu, options(**overrides))
 
 
 def placed(emu):
