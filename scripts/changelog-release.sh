@@ -17,18 +17,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 VENV="$(realpath -m "${VENV:-.venv}")"
 export PATH="$VENV/bin:$PATH"
-COLLECTIONS="$ROOT/.cache/collections"
+COLLECTIONS="$("$ROOT/scripts/collection-link.sh")"
 export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS"
 export ANSIBLE_HOME="${ANSIBLE_HOME:-$ROOT/.cache/ansible/home}"
 version="${1:-$(python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')}"
 date="${2:-$(date -u +%Y-%m-%d)}"
 
 link="$COLLECTIONS/ansible_collections/alicloud/cas"
-if [[ ! -L "$link" ]]; then
-    mkdir -p "$(dirname "$link")"
-    rm -rf "$link"
-    ln -s "$ROOT" "$link"
-fi
 
 if [[ -f changelogs/changelog.yaml ]] && python - "$version" <<'PY'
 import sys, yaml

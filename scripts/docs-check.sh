@@ -190,14 +190,14 @@ if grep -q "^> MODULE alicloud.cas.certificate_request ($ROOT/.cache/collections
     note "ok   ansible-doc finds the checkout's modules after: $usable_line"
 else
     note "FAIL ansible-doc does not find the checkout's module after: $usable_line"
-    sed 's/^/         /' <<< "$out" | head -n 5; fail=1
+    printf '%s\n' "$out" | sed 's/^/         /' | head -n 5; fail=1
 fi
 out="$(fresh "VENV=$(printf %q "$VENV") $(printf %q "$ROOT")/scripts/shell.sh -- ansible-doc -l alicloud.cas")"
 if grep -q '^alicloud\.cas\.certificate_request ' <<< "$out"; then
     note "ok   scripts/shell.sh -- ansible-doc -l alicloud.cas lists the checkout's modules"
 else
     note "FAIL scripts/shell.sh -- ansible-doc -l alicloud.cas did not list the modules"
-    sed 's/^/         /' <<< "$out" | head -n 5; fail=1
+    printf '%s\n' "$out" | sed 's/^/         /' | head -n 5; fail=1
 fi
 rm -rf "$fresh_home"
 

@@ -57,14 +57,9 @@ describe() {
     echo "Python $("$1/bin/python" -c 'import sys; print(sys.version.split()[0])'), ansible-core $(corever "$1")"
 }
 
-ensure_collection_link() {
-    local link="$COLLECTIONS/ansible_collections/alicloud/cas"
-    if [[ ! -L "$link" ]]; then
-        mkdir -p "$(dirname "$link")"
-        rm -rf "$link"
-        ln -s "$ROOT" "$link"
-    fi
-}
+# The link under $COLLECTIONS (scripts/collection-link.sh makes it the same way for
+# scripts/shell.sh and the changelog).
+ensure_collection_link() { "$ROOT/scripts/collection-link.sh" > /dev/null; }
 
 # sync_tree VENV -> prints the path of the ansible_collections/alicloud/cas copy
 sync_tree() { "$1/bin/python" "$ROOT/scripts/sync_collection.py" "$TREE_PARENT"; }

@@ -18,14 +18,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$(cd "$ROOT" && realpath -m "${VENV:-.venv}")"
-COLLECTIONS="$ROOT/.cache/collections"
-
-link="$COLLECTIONS/ansible_collections/alicloud/cas"
-if [[ ! -L "$link" ]]; then
-    mkdir -p "$(dirname "$link")"
-    rm -rf "$link"
-    ln -s "$ROOT" "$link"
-fi
+COLLECTIONS="$("$ROOT/scripts/collection-link.sh")"
 
 # The line for the user's own shell: absolute paths, so it works from any directory.
 line() {
@@ -69,6 +62,8 @@ if [[ "$(basename "$user_shell")" == bash ]]; then
     rcfile="$(mktemp)"
     trap 'rm -f "$rcfile"' EXIT
     # ~/.bashrc may put pyenv or another venv first on PATH: the checkout's venv goes first again.
+    # The rc file gets $PATH and $PS1 as written, for the subshell to expand.
+    # shellcheck disable=SC2016
     { echo '[[ -f ~/.bashrc ]] && . ~/.bashrc'
       printf 'export PATH=%q:"$PATH"\n' "$VENV/bin"
       echo 'PS1="(alicloud.cas) ${PS1:-\$ }"'; } > "$rcfile"
