@@ -8,6 +8,14 @@ import threading
 
 from .emulator import Emulator
 from .seeds import SEEDS
+from .state import validity_days_value
+
+
+def _validity_days(text: str) -> int | float:
+    try:
+        return validity_days_value(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -21,7 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--auto-dns-validation", action="store_true",
                         help="CAS adds the validation TXT record itself when the zone is in the same account")
     parser.add_argument("--record-domain-style", choices=("zone", "domain"), default="zone")
-    parser.add_argument("--validity-days", type=int, default=90)
+    parser.add_argument("--validity-days", type=_validity_days, default=90,
+                        help="lifetime of issued certificates in days; fractions allowed (30.0003 is 30 days and 26 s)")
     faults = parser.add_argument_group("fault presets (bounded)")
     faults.add_argument("--throttle-qps", type=float, help="per-account rate limit -> Throttling.User")
     faults.add_argument("--error-burst", type=int, metavar="N", help="next N calls fail with 503")

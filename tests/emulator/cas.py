@@ -188,7 +188,7 @@ class CasService:
 
     def issue(self, order: Order, not_after: datetime.datetime | None = None) -> None:
         """Sign (or re-sign) the leaf; ``not_after`` lets the control API simulate ageing."""
-        validity = datetime.timedelta(days=self.state.settings.validity_days)
+        validity = self.state.settings.validity()
         if not_after is None:
             not_before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
             not_after = not_before + validity

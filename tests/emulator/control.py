@@ -9,7 +9,7 @@ import time
 from .ca import generate_rsa_key
 from .cas import DEFAULT_PRODUCT_CODE, ORDER_TYPES
 from .errors import ApiError
-from .state import AccessKey, Order, Quota, Settings, now_ms
+from .state import AccessKey, Order, Quota, Settings, now_ms, validity_days_value
 
 PREFIX = "/__emulator__/"
 _ORDER_PATH = re.compile(r"^orders/(\d+)/(expire|state)$")
@@ -220,8 +220,13 @@ class ControlApi:
             raise ControlError(400, f"unknown setting(s): {', '.join(sorted(unknown))}")
         if body.get("record_domain_style", "zone") not in ("zone", "domain"):
             raise ControlError(400, "record_domain_style must be 'zone' or 'domain'")
-        if float(body.get("issue_delay", 0)) < 0 or int(body.get("validity_days", 1)) < 1:
-            raise ControlError(400, "issue_delay must be >= 0 and validity_days >= 1")
+        if float(body.get("issue_delay", 0)) < 0:
+            raise ControlError(400, "issue_delay must be >= 0")
+        if "validity_days" in body:
+            try:
+                validity_days_value(body["validity_days"])
+            except ValueError as error:
+                raise ControlError(400, str(error)) from None
         _check_instance_settings(body)
         _check_order_settings(body)
         _check_alidns_settings(body)
@@ -233,7 +238,7 @@ class ControlApi:
                 elif name == "issue_delay":
                     value = float(value)
                 elif name == "validity_days":
-                    value = int(value)
+                    value = validity_days_value(value)
                 elif name in ("auto_dns_validation", "client_token_honoured"):
                     value = bool(value)
                 elif name in ("instance_validation_delay", "instance_cancel_delay"):

@@ -20,7 +20,7 @@ from .gateway import Gateway
 from .instances import InstanceService
 from .seeds import apply_seed
 from .server import EmulatorHTTPServer
-from .state import Settings, State
+from .state import Settings, State, validity_days_value
 
 
 class Emulator:
@@ -33,11 +33,12 @@ class Emulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: bool = True, seed: str = "demo",
                  state_dir: str | None = None, issue_delay: float = 0.0, auto_dns_validation: bool = False,
-                 record_domain_style: str = "zone", validity_days: int = 90, faults: dict | None = None) -> None:
+                 record_domain_style: str = "zone", validity_days: int | float = 90, faults: dict | None = None) -> None:
         self.host, self.port, self.tls, self.seed = host, port, tls, seed
         self.state_dir = state_dir
         self.initial_settings = Settings(issue_delay=issue_delay, auto_dns_validation=auto_dns_validation,
-                                         record_domain_style=record_domain_style, validity_days=validity_days)
+                                         record_domain_style=record_domain_style,
+                                         validity_days=validity_days_value(validity_days))
         self.initial_faults = faults or {}
         self.state = State()
         self.faults = FaultInjector()

@@ -275,7 +275,7 @@ class InstanceService:
             private_key = _generate_key(instance.key_algorithm)
             public_key, algorithm = private_key.public_key(), _algorithm(private_key.public_key())
         not_before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-        not_after = not_before + datetime.timedelta(days=self.state.settings.validity_days)
+        not_after = not_before + self.state.settings.validity()
         leaf = self.ca.issue(public_key, instance.domains[0], not_before, not_after,
                              extra_names=instance.domains[1:])
         certificate = InstanceCertificate(

@@ -6,7 +6,9 @@ so concurrent clients see the same serialisable behaviour a real backend would g
 
 import collections
 import dataclasses
+import datetime
 import itertools
+import math
 import os
 import threading
 import time
@@ -15,6 +17,28 @@ from . import domains
 
 NONCE_RETENTION_SECONDS = 30 * 60  # timestamps are accepted +/-15 min, so 30 min covers reuse
 CALL_LOG_LIMIT = 20000
+MAX_VALIDITY_DAYS = 36500  # a hundred years: far from the year 9999 X.509 and datetime end at
+
+
+def validity_days_value(value) -> int | float:
+    """``validity_days`` as given to the control API, the wrapper or the command line.
+
+    Any finite number of days above 0 and up to MAX_VALIDITY_DAYS, fractions included: 30.0003
+    is 30 days and about 26 s, a certificate just over a 30-day renewal window that falls
+    inside it half a minute later. Whole numbers stay ints, so the state shows 90, not 90.0.
+    Raises ValueError with a message that names the setting.
+    """
+    problem = f"validity_days must be a number of days > 0 and at most {MAX_VALIDITY_DAYS} " \
+              f"(fractions allowed, e.g. 30.0003), not {value!r}"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(problem)
+    try:
+        days = float(value)
+    except ValueError:
+        raise ValueError(problem) from None
+    if not math.isfinite(days) or not 0 < days <= MAX_VALIDITY_DAYS:
+        raise ValueError(problem)
+    return int(days) if days.is_integer() else days
 
 
 def now_ms() -> int:
@@ -104,7 +128,7 @@ class Settings:
     auto_dns_validation: bool = False
     record_domain_style: str = "zone"  # or "domain"
     verify_fail_domains: list[str] = dataclasses.field(default_factory=list)
-    validity_days: int = 90
+    validity_days: int | float = 90  # days, fractions allowed (validity_days_value)
     # CAS behaviours the reference leaves UNCONFIRMED (README, "Choices for unconfirmed behaviour").
     fresh_order_list_status: str = "CHECKING"  # or "PAYED": list Status of a domain_verify order
     list_lag: int = 0  # lists omit the changes made during the account's last N list calls
@@ -122,6 +146,10 @@ class Settings:
     ttl_floor: int = 600  # smallest TTL Alidns accepts: 600 on the free edition, down to 1 on paid ones
     show_size_cap: int | None = None  # most items a list page holds, whatever PageSize/ShowSize asked
     record_info_gone_code: str = "InvalidRR.NoExist"  # or "DomainRecordNotBelongToUser": DescribeDomainRecordInfo, unknown id
+
+    def validity(self) -> datetime.timedelta:
+        """The lifetime of an issued certificate, in whole seconds as X.509 time holds it."""
+        return datetime.timedelta(seconds=round(self.validity_days * 86400))
 
 
 class State:

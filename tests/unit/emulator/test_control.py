@@ -1,5 +1,6 @@
 """Control API, the Python wrapper and the ``python -m tests.emulator`` command line."""
 
+import datetime
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import requests
 from cryptography import x509
 
 from tests.emulator import ControlRequestError, Emulator
+from tests.emulator.__main__ import parse_args
 
 ACCOUNT = "1234567890123456"
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -130,3 +132,35 @@ def test_cli_prints_json_line_and_stops_on_sigterm(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+
+
+# 30.0003 days is 30 days and 25.92 s: a certificate just over a 30-day renewal window,
+# which is inside it half a minute later (the role's renewal case relies on it).
+FRACTIONAL_DAYS = 30.0003
+FRACTIONAL_LIFETIME = datetime.timedelta(days=30, seconds=26)
+
+
+def test_fractional_validity_days_for_orders(emu, order_factory):
+    settings = emu.control.settings(validity_days=FRACTIONAL_DAYS)["settings"]
+    view = emu.control.set_order_state(order_factory(), "certificate")
+    leaf = x509.load_pem_x509_certificates(view["certificate"].encode())[0]
+    assert leaf.not_valid_after_utc - leaf.not_valid_before_utc == FRACTIONAL_LIFETIME
+    assert view["cert_end_time"] - view["cert_start_time"] == FRACTIONAL_LIFETIME.total_seconds() * 1000
+    assert settings["validity_days"] == FRACTIONAL_DAYS
+
+
+@pytest.mark.parametrize("days", [0, -1, 0.0, "thirty", True, None, 10 ** 9])
+def test_validity_days_must_be_a_positive_number(emu, days):
+    with pytest.raises(ControlRequestError, match=r"validity_days must be a number of days > 0"):
+        emu.control.settings(validity_days=days)
+    assert emu.control.state()["settings"]["validity_days"] == 90
+
+
+def test_fractional_validity_days_from_the_wrapper_and_the_command_line():
+    assert parse_args(["--validity-days", "30.0003"]).validity_days == FRACTIONAL_DAYS
+    with pytest.raises(SystemExit):
+        parse_args(["--validity-days", "0"])
+    with pytest.raises(ValueError, match="validity_days must be a number of days > 0"):
+        Emulator(tls=False, seed="empty", validity_days=-2)
+    with Emulator(tls=False, seed="demo", validity_days=FRACTIONAL_DAYS) as emu:
+        assert emu.control.state()["settings"]["validity_days"] == FRACTIONAL_DAYS

@@ -167,6 +167,20 @@ def test_apply_publish_issue(v2, api):
     assert cert["Cert"].endswith(v2.ca.intermediate_pem)
 
 
+def test_fractional_validity_days_for_instances(v2, api):
+    # 30.0003 days is 30 days and 25.92 s, which X.509 time holds as 26 s.
+    # Not issue(): whether the certificate counts as willExpire depends on the seconds the
+    # test takes, and is not the point here.
+    v2.control.settings(validity_days=30.0003)
+    instance_id = inactive(api)
+    prepare(api, instance_id)
+    apply(api, instance_id)
+    publish(api, detail(api, instance_id)["DomainValidationList"])
+    issued = detail(api, instance_id)
+    leaf = x509.load_pem_x509_certificate(user_certificate(api, issued["CertificateId"])["Cert"].encode())
+    assert leaf.not_valid_after_utc - leaf.not_valid_before_utc == datetime.timedelta(days=30, seconds=26)
+
+
 def test_records_appear_only_after_the_delay(v2, api):
     v2.control.settings(instance_validation_delay=0.4)
     instance_id = inactive(api)
