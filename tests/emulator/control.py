@@ -14,6 +14,7 @@ from .state import AccessKey, Order, Quota, Settings, now_ms, validity_days_valu
 PREFIX = "/__emulator__/"
 _ORDER_PATH = re.compile(r"^orders/(\d+)/(expire|state)$")
 _INSTANCE_STATE_PATH = re.compile(r"^instances/([^/]+)/state$")
+_PRODUCT_PATH = re.compile(r"^products/([a-z]+)(?:/(.*))?$")
 
 
 class ControlError(Exception):
@@ -97,6 +98,9 @@ class ControlApi:
             body = json.loads(raw_body) if raw_body.strip() else {}
             if not isinstance(body, dict):
                 raise ControlError(400, "the request body must be a JSON object")
+            product_match = _PRODUCT_PATH.match(route)
+            if product_match:
+                return 200, self.product_control(method, product_match.group(1), product_match.group(2) or "", body)
             instance_match = _INSTANCE_STATE_PATH.match(route)
             if instance_match and method == "POST":
                 return 200, self.set_instance_state(instance_match.group(1), body)
@@ -135,6 +139,15 @@ class ControlApi:
                 "settings": dataclasses.asdict(state.settings),
                 "faults": self.core.faults.describe(),
             }
+
+    def product_control(self, method: str, name: str, path: str, body: dict) -> dict:
+        product = self.core.products.get(name)
+        if product is None:
+            raise ControlError(404, f"no product {name!r}; the emulator serves {', '.join(sorted(self.core.products))}")
+        if method == "GET" and not path:
+            with self.state.lock:
+                return product.view()
+        return product.control(method, path, body)
 
     def _order_view(self, order) -> dict:
         return {

@@ -10,6 +10,7 @@ import threading
 
 import trustme
 
+from . import certificates
 from .alidns import AlidnsService
 from .ca import IssuingCA
 from .cas import CasService
@@ -18,6 +19,7 @@ from .control_client import EmulatorControl
 from .faults import FaultInjector
 from .gateway import Gateway
 from .instances import InstanceService
+from .products import build_products
 from .seeds import apply_seed
 from .server import EmulatorHTTPServer
 from .state import Settings, State, validity_days_value
@@ -47,7 +49,8 @@ class Emulator:
         self.cas = CasService(self.state, self.ca, self.alidns)
         self.instances = InstanceService(self.state, self.ca)
         self.instances.register(self.cas.actions)  # V2.0 actions share the CAS version
-        self.gateway = Gateway(self.state, [self.cas, self.alidns], self.faults)
+        self.products = build_products(self.state, certificates)
+        self.gateway = Gateway(self.state, [self.cas, self.alidns, *self.products.values()], self.faults)
         self.control_api = ControlApi(self)
         self.issuer_ca_pem = self.ca.root_pem
         self.base_url = self.control_url = self.ca_path = None
@@ -61,6 +64,8 @@ class Emulator:
         """Back to the start-up configuration with ``seed`` (default: the start-up seed)."""
         with self.state.lock:
             self.state.clear(dataclasses.replace(self.initial_settings))
+            for product in self.products.values():
+                product.clear()
             self.faults.configure(self.initial_faults)
             apply_seed(seed or self.seed, self.state, self.alidns, self.instances)
 

@@ -146,6 +146,8 @@ class Settings:
     ttl_floor: int = 600  # smallest TTL Alidns accepts: 600 on the free edition, down to 1 on paid ones
     show_size_cap: int | None = None  # most items a list page holds, whatever PageSize/ShowSize asked
     record_info_gone_code: str = "InvalidRR.NoExist"  # or "DomainRecordNotBelongToUser": DescribeDomainRecordInfo, unknown id
+    # The CAS site the emulator plays: the region in every CertIdentifier (certificates.py).
+    cas_site: str = "china"  # or "international"
 
     def validity(self) -> datetime.timedelta:
         """The lifetime of an issued certificate, in whole seconds as X.509 time holds it."""
@@ -180,6 +182,7 @@ class State:
         self.instances: dict = {}  # instance id -> instances.Instance
         self.instance_certificates: dict = {}  # certificate id -> instances.InstanceCertificate
         self.contacts: dict = {}  # contact id -> instances.Contact
+        self.uploaded_certificates: dict = {}  # certificate id -> certificates.CasCertificate (source "upload")
         self.client_tokens: dict = {}  # (account, action, token) -> first answer
         self.list_calls: dict[tuple[str, str], int] = {}  # (account, list) -> list calls answered
         self.list_changes: list[ListChange] = []  # changes that lists may still omit (list_lag)
