@@ -34,7 +34,7 @@ def test_demo_seed(emu):
                                  "fresh_order_list_status": "CHECKING", "list_lag": 0, "cancel_mode": "sync",
                                  "quota_refusal": "documented",
                                  "dns_visibility_delay": 0.0, "ttl_floor": 600, "show_size_cap": None,
-                                 "record_info_gone_code": "InvalidRR.NoExist"}
+                                 "record_info_gone_code": "InvalidRR.NoExist", "cas_site": "china"}
 
 
 def test_reset_to_empty_and_back(emu):
