@@ -13,6 +13,14 @@ and the batch pattern; an adapter only knows its product's calls.
 
 from __future__ import annotations
 
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlicloudCasError
+
+
+class DeploymentRefusedError(AlicloudCasError):
+    """A target that cannot take the certificate as asked (HTTPS off without enable_https, a
+    listener protocol that holds no certificate, a resource another service manages, a wait
+    that timed out). The engine makes it that target's failure; the message says what to do."""
+
 
 class DeployableCertificate:
     """A CAS certificate, as the products refer to it.
