@@ -13,6 +13,7 @@ import random
 import re
 import sys
 import time
+import uuid
 
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlibabaCloudError,
@@ -22,7 +23,17 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     RequestNotSentError,
     parse_error_body,
 )
-from ansible_collections.alicloud.cas.plugins.module_utils._signer import signed_query, signed_v3_request
+from ansible_collections.alicloud.cas.plugins.module_utils._signer import (
+    SIGNATURE_METHOD,
+    SIGNATURE_VERSION,
+    authorization_v3,
+    canonical_query,
+    hashed_payload,
+    sign_rpc,
+    signed_query,
+    signed_v3_request,
+    utc_timestamp,
+)
 
 try:
     import requests
@@ -49,6 +60,79 @@ CAS_SITE_HOSTS = {"china": CAS_HOST, "international": CAS_INTERNATIONAL_HOST}
 ALIDNS_HOST = "alidns.aliyuncs.com"
 CAS_ENDPOINT_ENV = "ALIBABA_CLOUD_CAS_ENDPOINT"
 DNS_ENDPOINT_ENV = "ALIBABA_CLOUD_DNS_ENDPOINT"
+
+# The deployment products (issue 18). API versions as the pinned SDKs send them.
+CDN_VERSION = "2018-05-10"
+DCDN_VERSION = "2018-01-15"
+SLB_VERSION = "2014-05-15"
+ALB_VERSION = "2020-06-16"
+NLB_VERSION = "2022-04-30"
+PRODUCT_VERSIONS = {"cdn": CDN_VERSION, "dcdn": DCDN_VERSION, "clb": SLB_VERSION, "alb": ALB_VERSION,
+                    "nlb": NLB_VERSION}
+# CDN's host follows the site, as the SDK's _endpoint_map sends every international region to
+# the ap-southeast-1 host; DCDN has one host.
+CDN_SITE_HOSTS = {"china": "cdn.aliyuncs.com", "international": "cdn.ap-southeast-1.aliyuncs.com"}
+DCDN_HOST = "dcdn.aliyuncs.com"
+# alibabacloud_slb20140515 client._endpoint_map: these regions answer on the central host;
+# every other region on slb.<region>.aliyuncs.com (the SDK's "regional" rule).
+SLB_CENTRAL_REGIONS = frozenset((
+    "cn-qingdao", "cn-beijing", "cn-hangzhou", "cn-shanghai", "cn-shenzhen", "cn-hongkong", "ap-southeast-1",
+    "us-east-1", "us-west-1", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-north-2-gov-1",
+    "ap-northeast-2-pop", "cn-beijing-finance-pop", "cn-beijing-gov-1", "cn-beijing-nu16-b01", "cn-edge-1",
+    "cn-fujian", "cn-haidian-cm12-c01", "cn-hangzhou-bj-b01", "cn-hangzhou-finance", "cn-hangzhou-internal-prod-1",
+    "cn-hangzhou-internal-test-1", "cn-hangzhou-internal-test-2", "cn-hangzhou-internal-test-3",
+    "cn-hangzhou-test-306", "cn-hongkong-finance-pop", "cn-shanghai-et15-b01", "cn-shanghai-et2-b01",
+    "cn-shanghai-inner", "cn-shanghai-internal-test-1", "cn-shenzhen-inner", "cn-shenzhen-st4-d01",
+    "cn-shenzhen-su18-b01", "cn-wuhan", "cn-yushanfang", "cn-zhangbei", "cn-zhangbei-na61-b01",
+    "cn-zhangjiakou-na62-a01", "cn-zhengzhou-nebula-1", "eu-west-1-oxs", "rus-west-1-pop",
+))
+SLB_SPECIAL_HOSTS = {"cn-huhehaote-nebula-1": "slb-api.cn-qingdao-nebula.aliyuncs.com"}
+REGIONAL_PRODUCTS = ("clb", "alb", "nlb")
+DEPLOYMENT_PRODUCTS = ("cdn", "dcdn", "clb", "alb", "nlb")
+_REGION = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def product_endpoint_env(product):
+    """ALIBABA_CLOUD_CDN_ENDPOINT and so on."""
+    return "ALIBABA_CLOUD_%s_ENDPOINT" % product.upper()
+
+
+def _default_product_host(product, site, region):
+    if product == "cdn":
+        return CDN_SITE_HOSTS[site]
+    if product == "dcdn":
+        return DCDN_HOST
+    if product == "clb":
+        if region in SLB_SPECIAL_HOSTS:
+            return SLB_SPECIAL_HOSTS[region]
+        return "slb.aliyuncs.com" if region in SLB_CENTRAL_REGIONS else "slb.%s.aliyuncs.com" % region
+    return "%s.%s.aliyuncs.com" % (product, region)
+
+
+def product_endpoint(product, value=None, site="china", region=None, environ=None):
+    """The endpoint of a deployment product: the option ``<product>_endpoint``, then
+    ALIBABA_CLOUD_<PRODUCT>_ENDPOINT, then the real host (for clb, alb and nlb the region's).
+
+    A set value may hold ``{region}``, replaced by the target's region, so that one setting
+    serves several regions; a value without it serves every region.
+    """
+    if product not in DEPLOYMENT_PRODUCTS:
+        raise ConfigurationError("Unknown product %r; use one of %s." % (product, ", ".join(DEPLOYMENT_PRODUCTS)))
+    if site not in CAS_SITE_HOSTS:
+        raise ConfigurationError("site must be one of %s, got %r." % (", ".join(CAS_SITE_HOSTS), site), "site")
+    regional = product in REGIONAL_PRODUCTS
+    if regional and (not region or not _REGION.match(region)):
+        raise ConfigurationError("A %s target needs a region such as cn-hangzhou, got %r." % (product, region))
+    option, env_name = "%s_endpoint" % product, product_endpoint_env(product)
+    setting, name = (value, option) if value else ((environ or {}).get(env_name), env_name)
+    if not setting:
+        return Endpoint("https://" + _default_product_host(product, site, region))
+    if "{region}" in setting:
+        if not regional:
+            raise ConfigurationError(
+                "%s is a global API; remove the {region} placeholder from %s." % (product, name), option=option)
+        setting = setting.replace("{region}", region)
+    return Endpoint(normalize_endpoint(setting, option=name), name)
 
 # Codes that mean "not done, try again later". Throttling is matched by prefix because
 # the gateway uses several spellings (Throttling, Throttling.User, Throttling.Api ...).
@@ -226,13 +310,16 @@ class RpcClient:
     """
 
     def __init__(self, endpoint, version, credentials, session=None, timeout=30, verify=True,
-                 retry_policy=None, sleep=time.sleep, clock=time.monotonic, signature_version="v2"):
+                 retry_policy=None, sleep=time.sleep, clock=time.monotonic, signature_version="v2", form_body=False):
         if signature_version not in SIGNATURE_VERSIONS:
             raise ConfigurationError(
                 "signature_version must be v2 or v3, got %r." % (signature_version,), option="signature_version")
         self.endpoint = endpoint
         self.version = version
         self.signature_version = signature_version
+        # form_body: the action's parameters travel in an application/x-www-form-urlencoded body
+        # instead of the query, as NLB's SDK sends them; also keeps a private key out of URLs.
+        self.form_body = form_body
         if not hasattr(credentials, "current"):
             # Imported here because _credentials imports this module (for requests).
             from ansible_collections.alicloud.cas.plugins.module_utils._credentials import CredentialsProvider
@@ -248,7 +335,7 @@ class RpcClient:
             session.headers["User-Agent"] = user_agent()
         self.session = session
 
-    def call(self, action, params=None, reconcile=None):
+    def call(self, action, params=None, reconcile=None, form_body=None):
         """Call ``action`` and return the decoded JSON answer.
 
         Without ``reconcile`` the call is treated as idempotent and retried under the
@@ -258,14 +345,18 @@ class RpcClient:
         ``reconcile()`` is asked, over the policy's confirmation window, for the effect of
         the lost call, and its first non-None answer is the result. When it finds nothing,
         the failure is raised; the caller must report that the outcome is unknown.
+
+        ``form_body`` (default: the client's) sends the parameters in the form body; pass True
+        for a call that carries a private key, whatever the product.
         """
         params = params or {}
+        in_body = self.form_body if form_body is None else form_body
         started = self._clock()
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._attempt(action, params)
+                return self._attempt(action, params, in_body)
             except AlibabaCloudError as error:
                 error.attempts = attempt
                 if not self.retry_policy.is_retryable(error):
@@ -305,10 +396,10 @@ class RpcClient:
         """The credentials the next attempt is signed with."""
         return self.credentials_provider.current()
 
-    def _attempt(self, action, params):
+    def _attempt(self, action, params, in_body=False):
         credentials = self.credentials_provider.current()
         try:
-            return self._send(action, params, credentials)
+            return self._send(action, params, credentials, in_body)
         except AlibabaCloudError as error:
             if error.code != _EXPIRED_TOKEN:
                 raise
@@ -317,18 +408,57 @@ class RpcClient:
             renewed = self.credentials_provider.renew_rejected(credentials)
             if renewed is None:
                 raise
-            return self._send(action, params, renewed)
+            return self._send(action, params, renewed, in_body)
 
-    def _signed_request(self, action, params, credentials):
+    def _signed_request(self, action, params, credentials, in_body=False):
         """(url, extra keyword arguments for post) of one freshly signed attempt."""
+        if in_body:
+            return self._signed_form_request(action, params, credentials)
         if self.signature_version == "v3":
             query, headers = signed_v3_request("POST", self.endpoint.split("://", 1)[1], action, self.version,
                                                params, credentials)
             return ("%s/?%s" % (self.endpoint, query) if query else self.endpoint + "/"), {"headers": headers}
         return "%s/?%s" % (self.endpoint, signed_query("POST", action, self.version, params, credentials)), {}
 
-    def _send(self, action, params, credentials):
-        url, extra = self._signed_request(action, params, credentials)
+    def _signed_form_request(self, action, params, credentials):
+        """A request whose action parameters are an application/x-www-form-urlencoded body.
+
+        V2 signs every parameter, query and body alike (the gateway merges them), and the
+        query carries only the common ones and the signature. V3 signs the body through its
+        SHA-256 in x-acs-content-sha256, and the Content-Type header with the x-acs-* ones.
+        """
+        body_params = dict((name, _wire(value)) for name, value in params.items() if value is not None)
+        body = canonical_query(body_params).encode("ascii")
+        content_type = "application/x-www-form-urlencoded"
+        if self.signature_version == "v3":
+            payload_hash = hashed_payload(body)
+            headers = {
+                "host": self.endpoint.split("://", 1)[1],
+                "content-type": content_type,
+                "x-acs-action": action,
+                "x-acs-version": self.version,
+                "x-acs-date": utc_timestamp(),
+                "x-acs-signature-nonce": uuid.uuid4().hex,
+                "x-acs-content-sha256": payload_hash,
+            }
+            if credentials.security_token:
+                headers["x-acs-security-token"] = credentials.security_token
+            headers["Authorization"] = authorization_v3("POST", {}, headers, payload_hash, credentials)
+            headers["Content-Type"] = headers.pop("content-type")
+            return self.endpoint + "/", {"headers": headers, "data": body}
+        common = {
+            "Action": action, "Version": self.version, "Format": "JSON",
+            "AccessKeyId": credentials.access_key_id, "SignatureMethod": SIGNATURE_METHOD,
+            "SignatureVersion": SIGNATURE_VERSION, "SignatureNonce": uuid.uuid4().hex, "Timestamp": utc_timestamp(),
+        }
+        if credentials.security_token:
+            common["SecurityToken"] = credentials.security_token
+        common["Signature"] = sign_rpc("POST", dict(body_params, **common), credentials.access_key_secret)
+        return ("%s/?%s" % (self.endpoint, canonical_query(common)),
+                {"headers": {"Content-Type": content_type}, "data": body})
+
+    def _send(self, action, params, credentials, in_body=False):
+        url, extra = self._signed_request(action, params, credentials, in_body)
         try:
             response = self.session.post(url, timeout=self.timeout, verify=self.verify, **extra)
         except requests.exceptions.SSLError as exc:
@@ -366,6 +496,12 @@ class RpcClient:
             code=fields["code"], request_id=fields["request_id"] or request_id,
             http_status=response.status_code, action=action, host_id=fields["host_id"],
             recommend=fields["recommend"], retry_after=retry_after_seconds)
+
+
+def _wire(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _never_connected(exc):

@@ -309,3 +309,98 @@ def test_tls_failure_explains_ca_path_and_is_not_retried():
     with pytest.raises(CertificateVerificationError, match="Pass ca_path"):
         rpc.call("X")
     assert len(session.urls) == 1
+
+
+# --- Deployment products: endpoints and the form-body mode (issue 18) ------------------
+
+@pytest.mark.parametrize("product, site, region, expected", [
+    ("cdn", "china", None, "https://cdn.aliyuncs.com"),
+    ("cdn", "international", None, "https://cdn.ap-southeast-1.aliyuncs.com"),
+    ("dcdn", "international", None, "https://dcdn.aliyuncs.com"),
+    ("clb", "china", "cn-hangzhou", "https://slb.aliyuncs.com"),
+    ("clb", "china", "cn-chengdu", "https://slb.cn-chengdu.aliyuncs.com"),
+    ("clb", "china", "cn-huhehaote-nebula-1", "https://slb-api.cn-qingdao-nebula.aliyuncs.com"),
+    ("alb", "china", "cn-hangzhou", "https://alb.cn-hangzhou.aliyuncs.com"),
+    ("nlb", "international", "eu-central-1", "https://nlb.eu-central-1.aliyuncs.com"),
+])
+def test_product_default_endpoints_are_the_real_hosts(product, site, region, expected):
+    endpoint = _transport.product_endpoint(product, site=site, region=region, environ={})
+    assert (endpoint.url, endpoint.setting) == (expected, None)
+
+
+def test_product_endpoint_option_wins_over_environment_and_fills_region():
+    environ = {"ALIBABA_CLOUD_ALB_ENDPOINT": "https://env.test"}
+    option = _transport.product_endpoint("alb", "http://127.0.0.1:9", region="cn-beijing", environ=environ)
+    assert (option.url, option.setting) == ("http://127.0.0.1:9", "alb_endpoint")
+    env = _transport.product_endpoint("alb", None, region="cn-beijing", environ=environ)
+    assert (env.url, env.setting) == ("https://env.test", "ALIBABA_CLOUD_ALB_ENDPOINT")
+    placeholder = _transport.product_endpoint("nlb", "nlb.{region}.example.test", region="eu-west-1", environ={})
+    assert placeholder.url == "https://nlb.eu-west-1.example.test"
+
+
+def test_global_product_refuses_region_placeholder_and_regional_needs_region():
+    from ansible_collections.alicloud.cas.plugins.module_utils._errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="cdn_endpoint"):
+        _transport.product_endpoint("cdn", "cdn.{region}.test", environ={})
+    with pytest.raises(ConfigurationError, match="needs a region"):
+        _transport.product_endpoint("clb", None, region=None, environ={})
+
+
+def test_product_versions_match_the_pinned_sdks():
+    assert _transport.PRODUCT_VERSIONS == {"cdn": "2018-05-10", "dcdn": "2018-01-15", "clb": "2014-05-15",
+                                           "alb": "2020-06-16", "nlb": "2022-04-30"}
+
+
+class RecordingSession:
+    """A real session that remembers what each post sent."""
+
+    def __init__(self):
+        self.session = requests.Session()
+        self.sent = []
+
+    def post(self, url, **kwargs):
+        self.sent.append((url, kwargs))
+        return self.session.post(url, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def emu():
+    from tests.emulator import running_emulator
+
+    yield from running_emulator(seed="demo")
+
+
+@pytest.mark.parametrize("signature_version", ["v2", "v3"])
+def test_form_body_mode_is_accepted_by_the_gateway_and_keeps_parameters_out_of_the_url(emu, signature_version):
+    recording = RecordingSession()
+    rpc = RpcClient(emu.base_url, _transport.CAS_VERSION, Credentials("LTAI5tEmulatorDemoKey01",
+                                                                       "EmulatorDemoSecret0123456789abc"),
+                    session=recording, verify=emu.ca_path, retry_policy=RetryPolicy(max_attempts=1),
+                    signature_version=signature_version, form_body=True)
+    answer = rpc.call("ListUserCertificateOrder", {"OrderType": "CPACK", "Keyword": "no such name here", "ShowSize": 5})
+    assert answer["TotalCount"] == 0
+    url, kwargs = recording.sent[-1]
+    assert "Keyword" not in url and "ShowSize" not in url
+    body = urllib.parse.parse_qs(kwargs["data"].decode())
+    assert body["Keyword"] == ["no such name here"] and body["ShowSize"] == ["5"]
+    assert kwargs["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+def test_form_body_v3_hashes_the_body():
+    import hashlib
+
+    rpc = RpcClient("https://nlb.example.test", "2022-04-30", Credentials("id", "secret"), session=object(),
+                    signature_version="v3", form_body=True)
+    url, extra = rpc._signed_request("ListListenerCertificates", {"ListenerId": "lsn-1", "MaxResults": 50},
+                                     Credentials("id", "secret"), in_body=True)
+    assert url == "https://nlb.example.test/"
+    assert extra["headers"]["x-acs-content-sha256"] == hashlib.sha256(extra["data"]).hexdigest()
+    assert "content-type" in extra["headers"]["Authorization"]
+
+
+def test_form_body_per_call_override_for_a_private_key():
+    rpc = RpcClient("https://slb.example.test", "2014-05-15", Credentials("id", "secret"), session=object())
+    url, extra = rpc._signed_request("UploadServerCertificate", {"PrivateKey": "KEY"}, Credentials("id", "secret"),
+                                     in_body=True)
+    assert "PrivateKey" not in url and b"PrivateKey=KEY" in extra["data"]
