@@ -1,0 +1,373 @@
+# Copyright (c) alicloud.cas contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is PRIVATE to the collection. It can change at any time.
+
+"""Read, compare, write: once for every product.
+
+Plain functions over an ``adapters`` mapping (product -> Adapter instance) and a
+``certificates`` object (``by_id``, ``newest_covering``, ``names_of``, ``usable``: see
+_cas_certificates.CasCertificates), so that tests can pass fakes of both.
+
+Order of events: every item of every deployment is checked (no call), then each deployment's
+certificate is resolved, then each target is read, compared and, on a difference and outside
+check mode, written. A target's error is its outcome; the others go on.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.alicloud.cas.plugins.module_utils._cas_certificates import (
+    covers_all,
+    parse_certificate_id,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._deployment._base import Plan
+from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
+    AlibabaCloudError,
+    AlicloudCasError,
+    ConfigurationError,
+    PartialResultError,
+)
+from ansible_collections.alicloud.cas.plugins.module_utils._validation import normalize_domain
+
+TARGET_OPTIONS = ("product", "domain", "region", "load_balancer_id", "listener_port", "listener_id", "additional",
+                  "enable_https", "force")
+# Accepted for every product: force only matters where a listener has no domain, and is harmless elsewhere.
+COMMON_OPTIONS = ("product", "force")
+RAM_PREFIXES = {"cdn": "cdn", "dcdn": "dcdn", "clb": "slb", "alb": "alb", "nlb": "nlb"}
+# Codes that mean "the RAM policy does not allow this action", as the products spell them
+# (Forbidden.RAM from the gateway; NoPermission / Forbidden.NoPermission from the products;
+# ALB/NLB's historical "Forbbiden" spelling included).
+PERMISSION_CODES = frozenset((
+    "Forbidden.RAM", "Forbidden.NoPermission", "Forbbiden.NoPermission", "NoPermission", "Forbidden",
+    "Forbidden.AccessDenied", "Forbidden.Unauthorized", "UnauthorizedOperation", "Forbidden.NoRamPermission",
+    "Forbidden.SubUser", "Forbidden.RAMUserNotAuthorized",
+))
+_REGION_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def is_permission_error(error):
+    code = getattr(error, "code", None) or ""
+    return code in PERMISSION_CODES or code.startswith("NoPermission.") or code.startswith("Forbidden.RAM")
+
+
+def _is_set(value):
+    # A boolean option left at its default (false) counts as not set.
+    return value is not None and value is not False
+
+
+# --- validation -------------------------------------------------------------------------------
+
+def validate_target(item, path, adapter_classes):
+    """The item with normalised values; ConfigurationError naming ``path.option`` otherwise."""
+    if not isinstance(item, dict):
+        raise ConfigurationError("%s must be a dict with product and its keys." % path, option=path)
+    product = item.get("product")
+    if product not in adapter_classes:
+        raise ConfigurationError("%s.product must be one of %s, got %r." % (path, ", ".join(sorted(adapter_classes)),
+                                                                           product), option="%s.product" % path)
+    adapter_class = adapter_classes[product]
+    required, optional = tuple(adapter_class.required_options), tuple(adapter_class.optional_options)
+    allowed = set(COMMON_OPTIONS) | set(required) | set(optional)
+    unknown = [name for name in item if name not in TARGET_OPTIONS]
+    if unknown:
+        raise ConfigurationError("%s.%s is not an option of a target; use %s." % (
+            path, unknown[0], ", ".join(TARGET_OPTIONS)), option="%s.%s" % (path, unknown[0]))
+    for name in TARGET_OPTIONS:
+        if _is_set(item.get(name)) and name not in allowed:
+            raise ConfigurationError(
+                "%s.%s does not apply to a %s target, which takes %s. Remove it." % (
+                    path, name, product, ", ".join(sorted(set(required) | set(optional)))),
+                option="%s.%s" % (path, name))
+    for name in required:
+        if item.get(name) in (None, ""):
+            raise ConfigurationError("%s.%s is required for a %s target (it needs %s)." % (
+                path, name, product, ", ".join(required)), option="%s.%s" % (path, name))
+    target = dict((name, item.get(name)) for name in TARGET_OPTIONS if name in allowed)
+    for name in ("additional", "enable_https", "force"):
+        if name in target:
+            target[name] = bool(target[name])
+    if target.get("domain"):
+        target["domain"] = normalize_domain(target["domain"], option="%s.domain" % path)
+    if target.get("region") is not None:
+        region = str(target["region"]).strip().lower()
+        if not region or not set(region) <= _REGION_CHARS:
+            raise ConfigurationError("%s.region must be a region id such as cn-hangzhou, got %r." % (
+                path, target["region"]), option="%s.region" % path)
+        target["region"] = region
+    if target.get("listener_port") is not None:
+        try:
+            port = int(target["listener_port"])
+        except (TypeError, ValueError):
+            port = 0
+        if not 1 <= port <= 65535:
+            raise ConfigurationError("%s.listener_port must be a port from 1 to 65535, got %r." % (
+                path, target["listener_port"]), option="%s.listener_port" % path)
+        target["listener_port"] = port
+    for name in ("load_balancer_id", "listener_id"):
+        if target.get(name) is not None:
+            target[name] = str(target[name]).strip()
+    return target
+
+
+def validate_deployments(params, adapter_classes, site, with_certificate=True):
+    """[(selector, targets, path)] for the top-level form or ``deployments``; every item is
+    checked here, before any call. ``selector`` is ``("id", int)`` or ``("domain", name)``, or
+    None without ``with_certificate`` (the _info module, which takes only targets)."""
+    if params.get("deployments") is not None:
+        if any(params.get(name) is not None for name in ("certificate_id", "domain", "targets")):
+            raise ConfigurationError("deployments cannot be combined with certificate_id, domain or targets; put"
+                                     " them in the deployments items.", option="deployments")
+        if not params["deployments"]:
+            raise ConfigurationError("deployments is empty; give at least one item.", option="deployments")
+        entries = [(item, "deployments[%d]." % index, "deployments[%d].targets" % index)
+                   for index, item in enumerate(params["deployments"])]
+    else:
+        entries = [(params, "", "targets")]
+    deployments, seen = [], {}
+    for item, option_prefix, targets_path in entries:
+        if not isinstance(item, dict):
+            raise ConfigurationError("%s must be a dict with certificate_id or domain, and targets." % option_prefix[:-1],
+                                     option=option_prefix[:-1])
+        selector = _selector(item, option_prefix, site) if with_certificate else None
+        raw_targets = item.get("targets")
+        if not raw_targets:
+            raise ConfigurationError("%s is required: the list of targets to deploy to." % targets_path,
+                                     option=targets_path)
+        targets = []
+        for index, raw in enumerate(raw_targets):
+            path = "%s[%d]" % (targets_path, index)
+            target = validate_target(raw, path, adapter_classes)
+            # An adapter made without clients only to name the target: identity makes no call.
+            identity = (target["product"], adapter_classes[target["product"]](None).identity(target))
+            if identity in seen:
+                raise ConfigurationError(
+                    "%s and %s name the same target; a target takes one certificate per run. Remove one of them."
+                    % (seen[identity], path), option=path)
+            seen[identity] = path
+            targets.append(target)
+        deployments.append((selector, targets, targets_path))
+    return deployments
+
+
+def _selector(item, prefix, site):
+    certificate_id, domain = item.get("certificate_id"), item.get("domain")
+    if (certificate_id is None) == (domain is None):
+        raise ConfigurationError("Give exactly one of %scertificate_id and %sdomain." % (prefix, prefix),
+                                 option="%scertificate_id" % prefix)
+    if certificate_id is not None:
+        return "id", parse_certificate_id(certificate_id, site, option="%scertificate_id" % prefix)
+    return "domain", normalize_domain(domain, option="%sdomain" % prefix)
+
+
+# --- one run ----------------------------------------------------------------------------------
+
+def deploy(deployments, adapters, certificates, check_mode=False, diff_mode=False, write=True):
+    """Carry out validated ``deployments``; returns the module result. ``write=False`` is the
+    _info module: read and report only. Raises PartialResultError (with the whole result)
+    when any target failed."""
+    results, diffs = [], []
+    for selector, targets, path in deployments:
+        outcome = _deploy_one(selector, targets, path, adapters, certificates, check_mode, write)
+        results.append(outcome)
+        diffs.extend(outcome.pop("_diffs"))
+    result = {"changed": any(t["changed"] for o in results for t in o["targets"])}
+    if len(deployments) == 1 and deployments[0][2] == "targets":
+        result.update(results[0])
+    else:
+        result["deployments"] = results
+    if diff_mode and write:
+        result["diff"] = {"before": {"targets": [d[0] for d in diffs]}, "after": {"targets": [d[1] for d in diffs]}}
+    failed = ["%s[%d]" % (o_path, index) for (_s, _t, o_path), outcome in zip(deployments, results)
+              for index, target in enumerate(outcome["targets"]) if target["failed"]]
+    if failed:
+        raise PartialResultError("%d of %d target(s) failed: %s. Every target's outcome is in the result." % (
+            len(failed), sum(len(o["targets"]) for o in results), ", ".join(failed)), result)
+    return result
+
+
+def _deploy_one(selector, targets, path, adapters, certificates, check_mode, write):
+    certificate, selected, refusal = None, None, None
+    if write:
+        try:
+            certificate, selected = _resolve(selector, targets, adapters, certificates)
+        except AlicloudCasError as error:
+            refusal = error
+    outcomes, diffs = [], []
+    for index, target in enumerate(targets):
+        adapter = adapters[target["product"]]
+        if refusal is not None:
+            outcome = _failure(target, refusal, adapter)
+        elif write:
+            outcome, diff = _deploy_target(target, adapter, certificate, certificates, check_mode)
+            diffs.append(diff)
+        else:
+            outcome = _report_target(target, adapter, certificates)
+        outcomes.append(outcome)
+    result = {"targets": outcomes, "_diffs": diffs}
+    if write:
+        summary = certificate.summary() if certificate is not None else None
+        if summary is not None and selected:
+            summary["selected"] = selected
+        result["certificate"] = summary
+    return result
+
+
+def _resolve(selector, targets, adapters, certificates):
+    kind, value = selector
+    if kind == "id":
+        return certificates.usable(certificates.by_id(value)), None
+    names = [value]
+    for target in targets:
+        names.extend(adapters[target["product"]].covered_names(target))
+    return certificates.newest_covering(names, value)
+
+
+def _base_outcome(target):
+    outcome = dict((name, value) for name, value in target.items())
+    outcome.update(changed=False, failed=False, msg="", certificate_id=None, previous=None)
+    return outcome
+
+
+def _failure(target, error, adapter):
+    outcome = _base_outcome(target)
+    outcome.update(failed=True, msg=_error_message(error, target, adapter))
+    outcome.update(error.to_result())
+    return outcome
+
+
+def _error_message(error, target, adapter):
+    described = _describe(adapter, target)
+    if isinstance(error, AlibabaCloudError) and is_permission_error(error):
+        action = error.action or "the action"
+        return ("%s: the RAM user or role may not call %s:%s (%s). Grant %s:%s on this resource (see the"
+                " least-privilege policy in docs/deployment.md) and run again."
+                % (described, RAM_PREFIXES.get(target["product"], target["product"]), action, error.code,
+                   RAM_PREFIXES.get(target["product"], target["product"]), action))
+    return "%s: %s" % (described, error)
+
+
+def _describe(adapter, target):
+    try:
+        return adapter.describe(target)
+    except Exception:  # pylint: disable=broad-except  # a message must never fail
+        return "%s target" % target.get("product")
+
+
+def _served_names(served, certificates):
+    """(names, not_after) of what a target serves: the product's report, else CAS's."""
+    if served is None:
+        return None, None
+    if served.names is not None:
+        return list(served.names), served.not_after
+    if served.certificate_id is not None:
+        return certificates.names_of(served.certificate_id)
+    return None, served.not_after
+
+
+def _side(served, certificates):
+    names, not_after = _served_names(served, certificates)
+    return {"certificate_id": served.certificate_id, "names": names, "not_after": not_after}
+
+
+def _deploy_target(target, adapter, certificate, certificates, check_mode):
+    described = _describe(adapter, target)
+    before = {"target": described, "certificate_id": None, "names": None, "not_after": None}
+    after = dict(before, certificate_id=certificate.certificate_id, names=list(certificate.names),
+                 not_after=certificate.not_after)
+    try:
+        # Coverage first: a certificate that does not fit is refused before even a read.
+        wanted = list(adapter.covered_names(target))
+        missing = covers_all(certificate.names, wanted)
+        if missing:
+            raise ConfigurationError(
+                "CAS certificate %d (%s) does not cover %s. Deploy a certificate whose names cover it."
+                % (certificate.certificate_id, ", ".join(certificate.names), ", ".join(missing)))
+        served = adapter.read(target)
+        before.update(_side(served, certificates))
+        outcome = _base_outcome(target)
+        outcome.update(certificate_id=certificate.certificate_id, previous=served.previous())
+        if adapter.in_sync(target, served, certificate):
+            outcome["msg"] = "%s already serves CAS certificate %d." % (described, certificate.certificate_id)
+            return outcome, (before, dict(before))
+        dissociate = []
+        if target.get("additional"):
+            dissociate = _covered_additional(served, certificate, certificates)
+        elif not wanted:
+            _check_listener_names(target, described, served, certificate, certificates)
+        plan = Plan(target, served, certificate, dissociate=dissociate)
+        outcome["changed"] = True
+        if check_mode:
+            outcome["msg"] = "%s would be pointed at CAS certificate %d (check mode)." % (
+                described, certificate.certificate_id)
+        else:
+            extras = adapter.apply(plan) or {}
+            for name, value in extras.items():
+                if name not in outcome:
+                    outcome[name] = value
+            outcome["msg"] = "%s now serves CAS certificate %d." % (described, certificate.certificate_id)
+        if dissociate:
+            outcome["dissociated"] = [entry.previous() for entry in dissociate]
+        return outcome, (before, after)
+    except AlicloudCasError as error:
+        return _failure(target, error, adapter), (before, dict(before))
+
+
+def _covered_additional(served, certificate, certificates):
+    """Additional certificates whose every name the new one holds (never the new one itself)."""
+    found = []
+    for entry in served.additional or []:
+        if entry.certificate_id == certificate.certificate_id:
+            continue
+        names, _not_after = _served_names(entry, certificates)
+        if names and not covers_all(certificate.names, names):
+            found.append(entry)
+    return found
+
+
+def _check_listener_names(target, described, served, certificate, certificates):
+    """A listener without a domain: the new certificate must cover every name of the one it
+    serves (so that www's certificate never replaces shop's), unless force."""
+    if target.get("force") or (served.certificate_id is None and served.product_reference is None):
+        return
+    names, _not_after = _served_names(served, certificates)
+    if names is None:
+        raise ConfigurationError(
+            "%s serves %s, whose names cannot be read, so it cannot be told whether CAS certificate %d covers"
+            " them. Set force: true on this target to replace it anyway." % (
+                described, served.product_reference or served.certificate_id, certificate.certificate_id))
+    missing = covers_all(certificate.names, names)
+    if missing:
+        raise ConfigurationError(
+            "%s serves certificate %s for %s; CAS certificate %d does not cover %s, so replacing it would break"
+            " those names. Deploy a certificate that covers them, or set force: true on this target." % (
+                described, served.certificate_id or served.product_reference, ", ".join(names),
+                certificate.certificate_id, ", ".join(missing)))
+
+
+# --- the _info module ---------------------------------------------------------------------------
+
+def _report_target(target, adapter, certificates):
+    import datetime
+
+    try:
+        served = adapter.read(target)
+        names, not_after = _served_names(served, certificates)
+        identifier = None
+        if served.certificate_id is not None:
+            try:
+                identifier = certificates.by_id(served.certificate_id).certificate_identifier
+            except AlicloudCasError:
+                identifier = None
+        days_left = None
+        if not_after:
+            moment = datetime.datetime.strptime(not_after, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+            now = datetime.datetime.fromtimestamp(certificates.clock(), tz=datetime.timezone.utc)
+            days_left = int((moment - now).total_seconds() // 86400)
+        outcome = _base_outcome(target)
+        outcome.update(certificate_id=served.certificate_id, certificate_identifier=identifier, names=names,
+                       not_after=not_after, days_left=days_left, https_enabled=served.https_enabled,
+                       product_reference=served.product_reference)
+        return outcome
+    except AlicloudCasError as error:
+        return _failure(target, error, adapter)
