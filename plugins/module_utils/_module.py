@@ -24,11 +24,14 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import (
     ALIDNS_VERSION,
     CAS_VERSION,
+    DEPLOYMENT_PRODUCTS,
     HAS_REQUESTS,
+    PRODUCT_VERSIONS,
     REQUESTS_IMPORT_ERROR,
     RpcClient,
     alidns_endpoint,
     cas_endpoint,
+    product_endpoint,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._cas import CasClient
 from ansible_collections.alicloud.cas.plugins.module_utils._alidns import AlidnsClient
@@ -69,7 +72,19 @@ API_ARGUMENT_SPECS = {
         site=dict(type="str", choices=["china", "international"], default="china"),
     ),
     "alidns": dict(dns_endpoint=_endpoint_option()),
+    # The deployment modules call CAS and the five products; documented by the
+    # alicloud.cas.deployment fragment. The connection option ``region`` stays the deprecated
+    # one: a target's region is ``targets[N].region``, never this.
+    "deployment": dict(
+        dict(("%s_endpoint" % product, dict(type="str")) for product in DEPLOYMENT_PRODUCTS),
+        # The deprecated alias too, so that module_defaults of group/alicloud.cas.cas that still
+        # say ``endpoint`` reach these modules as they reach the other CAS modules.
+        cas_endpoint=_endpoint_option(),
+        site=dict(type="str", choices=["china", "international"], default="china"),
+    ),
 }
+# Products whose SDK sends the action's parameters in the form body.
+FORM_BODY_PRODUCTS = ("nlb",)
 
 
 class AlicloudModule:
@@ -104,7 +119,7 @@ class AlicloudModule:
     def diff_mode(self):
         return self.module._diff
 
-    def _rpc(self, endpoint, version):
+    def _rpc(self, endpoint, version, form_body=False):
         params = self.params
         if params["timeout"] <= 0:
             raise ConfigurationError("timeout must be a positive number of seconds, got %d." % params["timeout"], "timeout")
@@ -119,7 +134,7 @@ class AlicloudModule:
         if warning:
             self.module.warn(warning)
         rpc = RpcClient(endpoint.url, version, credentials, session=self._session, timeout=params["timeout"], verify=verify,
-                        signature_version=params["signature_version"])
+                        signature_version=params["signature_version"], form_body=form_body)
         self._session = rpc.session  # one connection pool per module run, shared by every client it makes
         return rpc
 
@@ -138,6 +153,24 @@ class AlicloudModule:
     def cas(self):
         return CasClient(self._rpc(cas_endpoint(self.params["cas_endpoint"], self.params["site"], os.environ),
                                    CAS_VERSION))
+
+    def cas_rpc(self):
+        """The CAS RpcClient itself, for the deployment's certificate reads."""
+        return self._rpc(cas_endpoint(self.params["cas_endpoint"], self.params["site"], os.environ), CAS_VERSION)
+
+    def deployment_clients(self, product):
+        """``clients(region)`` for ``product``: one RpcClient per region (None for CDN and DCDN),
+        made on first use and sharing this run's session. NLB sends its parameters in the body."""
+        made = {}
+
+        def clients(region=None):
+            if region not in made:
+                endpoint = product_endpoint(product, self.params.get("%s_endpoint" % product), self.params["site"],
+                                            region, os.environ)
+                made[region] = self._rpc(endpoint, PRODUCT_VERSIONS[product],
+                                         form_body=product in FORM_BODY_PRODUCTS)
+            return made[region]
+        return clients
 
     def alidns(self):
         return AlidnsClient(self._rpc(alidns_endpoint(self.params["dns_endpoint"], os.environ), ALIDNS_VERSION))

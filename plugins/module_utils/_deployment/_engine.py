@@ -43,6 +43,8 @@ PERMISSION_CODES = frozenset((
     "Forbidden.AccessDenied", "Forbidden.Unauthorized", "UnauthorizedOperation", "Forbidden.NoRamPermission",
     "Forbidden.SubUser", "Forbidden.RAMUserNotAuthorized",
 ))
+BOOLEAN_OPTIONS = ("additional", "enable_https", "force")
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 _REGION_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
@@ -54,6 +56,30 @@ def is_permission_error(error):
 def _is_set(value):
     # A boolean option left at its default (false) counts as not set.
     return value is not None and value is not False
+
+
+def target_argument_spec(required=False):
+    """The ``targets`` option of both deployment modules (documented by alicloud.cas.deployment.targets)."""
+    return dict(type="list", elements="dict", required=required, options=dict(
+        product=dict(type="str", required=True, choices=list(RAM_PREFIXES)),
+        domain=dict(type="str"),
+        region=dict(type="str"),
+        load_balancer_id=dict(type="str"),
+        listener_port=dict(type="int"),
+        listener_id=dict(type="str"),
+        additional=dict(type="bool", default=False),
+        enable_https=dict(type="bool", default=False),
+        force=dict(type="bool", default=False),
+    ))
+
+
+def _boolean(value, option):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ConfigurationError("%s must be true or false, got %r." % (option, value), option=option)
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -73,6 +99,11 @@ def validate_target(item, path, adapter_classes):
     if unknown:
         raise ConfigurationError("%s.%s is not an option of a target; use %s." % (
             path, unknown[0], ", ".join(TARGET_OPTIONS)), option="%s.%s" % (path, unknown[0]))
+    # Items under deployments are not typed by Ansible (a list of dicts), so booleans may be strings.
+    item = dict(item)
+    for name in BOOLEAN_OPTIONS:
+        if item.get(name) is not None:
+            item[name] = _boolean(item[name], "%s.%s" % (path, name))
     for name in TARGET_OPTIONS:
         if _is_set(item.get(name)) and name not in allowed:
             raise ConfigurationError(
@@ -84,7 +115,7 @@ def validate_target(item, path, adapter_classes):
             raise ConfigurationError("%s.%s is required for a %s target (it needs %s)." % (
                 path, name, product, ", ".join(required)), option="%s.%s" % (path, name))
     target = dict((name, item.get(name)) for name in TARGET_OPTIONS if name in allowed)
-    for name in ("additional", "enable_https", "force"):
+    for name in BOOLEAN_OPTIONS:
         if name in target:
             target[name] = bool(target[name])
     if target.get("domain"):

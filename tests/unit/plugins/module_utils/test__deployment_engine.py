@@ -340,3 +340,15 @@ def test_info_reports_what_each_target_serves_and_writes_nothing():
     assert (target["certificate_id"], target["certificate_identifier"], target["names"], target["days_left"]) == (
         1, "1-cn-hangzhou", ["a.example.com"], 44)
     assert writes() == []
+
+
+def test_untyped_batch_items_take_boolean_strings_and_refuse_others():
+    certificates = FakeCertificates(cert(1, ["a.example.com"]))
+    params = {"deployments": [{"certificate_id": 1, "targets": [
+        {"product": "alb", "region": "cn-hangzhou", "listener_id": "lsn-1", "additional": "yes"},
+        {"product": "cdn", "domain": "a.example.com", "additional": "no"}]}]}
+    result = run(params, certificates)
+    assert result["deployments"][0]["targets"][0]["additional"] is True
+    params["deployments"][0]["targets"][1]["additional"] = "maybe"
+    with pytest.raises(ConfigurationError, match=r"deployments\[0\]\.targets\[1\]\.additional must be true or false"):
+        run(params, certificates)

@@ -181,13 +181,43 @@ def test_action_groups_follow_the_product_each_module_calls():
     with open(os.path.join(REPO_ROOT, "meta", "runtime.yml"), encoding="utf-8") as handle:
         groups = yaml.safe_load(handle)["action_groups"]
     assert groups == {"cas": ["certificate_request", "certificate_request_info", "certificate_download",
-                              "certificate_order_info", "certificate_instance_info", "package_info"],
+                              "certificate_order_info", "certificate_instance_info", "package_info",
+                              "certificate_deployment", "certificate_deployment_info"],
                       "alidns": ["dns_record"]}
+    # The deployment modules are in the cas group (they take its cas_endpoint and site) with
+    # options of their own (the five product endpoints), documented by their own fragment.
+    deployment = ("certificate_deployment", "certificate_deployment_info")
     for api, members in groups.items():
         for name in members:
             with open(os.path.join(REPO_ROOT, "plugins", "modules", name + ".py"), encoding="utf-8") as handle:
                 source = handle.read()
-            assert 'api="%s"' % api in source and "  - alicloud.cas.connection.%s\n" % api in source, name
+            module_api, fragment = ("deployment", "alicloud.cas.deployment") if name in deployment else (
+                api, "alicloud.cas.connection.%s" % api)
+            assert 'api="%s"' % module_api in source and "  - %s\n" % fragment in source, name
+
+
+def test_deployment_clients_are_one_per_product_and_region_sharing_the_session(monkeypatch, capsys):
+    monkeypatch.setenv("ALIBABA_CLOUD_CLB_ENDPOINT", "http://127.0.0.1:9")
+    seen = {}
+
+    def logic(module):
+        alb, nlb, clb, cdn = (module.deployment_clients(p) for p in ("alb", "nlb", "clb", "cdn"))
+        seen["alb"] = (alb("cn-hangzhou").endpoint, alb("cn-hangzhou") is alb("cn-hangzhou"),
+                       alb("cn-beijing").endpoint)
+        seen["nlb"] = (nlb("eu-west-1").endpoint, nlb("eu-west-1").form_body, nlb("eu-west-1").version)
+        seen["clb"] = clb("cn-shanghai").endpoint
+        seen["cdn"] = (cdn(None).endpoint, cdn(None).form_body)
+        seen["shared"] = cdn(None).session is alb("cn-hangzhou").session is module.cas_rpc().session
+        return {}
+
+    run({"access_key_id": "LTAIkey", "access_key_secret": "secret", "site": "international",
+         "alb_endpoint": "alb.{region}.example.test"}, logic, api="deployment")
+    output(capsys)
+    assert seen["alb"] == ("https://alb.cn-hangzhou.example.test", True, "https://alb.cn-beijing.example.test")
+    assert seen["nlb"] == ("https://nlb.eu-west-1.aliyuncs.com", True, "2022-04-30")
+    assert seen["clb"] == "http://127.0.0.1:9"
+    assert seen["cdn"] == ("https://cdn.ap-southeast-1.aliyuncs.com", False)
+    assert seen["shared"]
 
 
 # -- clear-text transport ---------------------------------------------------------------------
