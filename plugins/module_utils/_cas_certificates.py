@@ -151,9 +151,11 @@ class CasCertificates:
         return certificate
 
     def list_certificates(self):
-        """Every issued certificate ListCertificates shows (CertificateStatus=issued, all pages)."""
+        """Every certificate ListCertificates shows, all pages."""
         def fetch(page):
-            return self.rpc.call("ListCertificates", {"CertificateStatus": "issued", "CurrentPage": page,
+            # No CertificateStatus filter: a certificate close to expiry is listed as willExpire, and
+            # whether the "issued" filter includes it is UNCONFIRMED; the status is checked here instead.
+            return self.rpc.call("ListCertificates", {"CurrentPage": page,
                                                       "ShowSize": LIST_PAGE_SIZE})
 
         return read_all_pages(fetch, lambda answer: answer.get("CertificateList") or [],
@@ -167,7 +169,11 @@ class CasCertificates:
         now_ms = int(self.clock() * 1000)
         candidates, skipped = [], {"sm2": 0, "no_key": 0, "expired": 0, "not_covering": 0}
         for item in self.list_certificates():
-            if (item.get("CertificateStatus") or "issued") not in ("issued", "willExpire"):
+            status = item.get("CertificateStatus") or "issued"
+            if status == "expired":
+                skipped["expired"] += 1
+                continue
+            if status not in ("issued", "willExpire"):  # revoked, and anything else not deployable
                 continue
             if (item.get("Algorithm") or "").upper() == "SM2":
                 skipped["sm2"] += 1
@@ -185,7 +191,7 @@ class CasCertificates:
             if covers_all([n.lower() for n in item_names], names):
                 skipped["not_covering"] += 1
                 continue
-            candidates.append((not_before, not_after, int(item["CertificateId"]), item))
+            candidates.append((not_before, not_after, int(item["CertificateId"]), item, item_names))
         if not candidates:
             raise CertificateNotUsableError(
                 "No issued, unexpired CAS certificate with a private key covers %s (domain %s); %d did not cover"
@@ -197,4 +203,12 @@ class CasCertificates:
         chosen = candidates[0]
         why = ("the newest of %d issued, unexpired certificate(s) with a private key covering %s (latest NotBefore,"
                " then latest NotAfter, then highest id)" % (len(candidates), ", ".join(names)))
-        return self.usable(self.by_id(chosen[2])), why
+        # The list item has all a deployment needs, so no detail read follows.
+        _before, _after, certificate_id, item, item_names = chosen
+        identifier = item.get("CertIdentifier") or "%d-%s" % (certificate_id, SITE_REGIONS[self.site])
+        certificate = DeployableCertificate(
+            certificate_id, identifier, identifier.split("-", 1)[1] if "-" in identifier else SITE_REGIONS[self.site],
+            item.get("CertificateName"), [n.lower() for n in item_names], iso_from_epoch(item.get("NotBefore")),
+            iso_from_epoch(item.get("NotAfter")), load_pem=self._pem_loader(certificate_id))
+        self._by_id.setdefault(certificate_id, certificate)
+        return self.usable(certificate), why

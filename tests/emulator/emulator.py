@@ -18,6 +18,7 @@ from .control import ControlApi, PREFIX
 from .control_client import EmulatorControl
 from .faults import FaultInjector
 from .gateway import Gateway
+from .cas_certificates import CasCertificateViews
 from .instances import InstanceService
 from .products import build_products
 from .seeds import apply_seed
@@ -49,6 +50,7 @@ class Emulator:
         self.cas = CasService(self.state, self.ca, self.alidns)
         self.instances = InstanceService(self.state, self.ca)
         self.instances.register(self.cas.actions)  # V2.0 actions share the CAS version
+        CasCertificateViews(self.state).register(self.cas.actions)  # ListCertificates, GetCertificateDetail
         self.products = build_products(self.state, certificates)
         self.gateway = Gateway(self.state, [self.cas, self.alidns, *self.products.values()], self.faults)
         self.control_api = ControlApi(self)
