@@ -42,10 +42,11 @@ def parse_certificate_id(value, site, option="certificate_id"):
     certificate_id, region = int(match.group(1)), match.group(2)
     if region and region != SITE_REGIONS[site]:
         other = next((name for name, site_region in SITE_REGIONS.items() if site_region == region), None)
+        named = other or "region %s's" % region
         raise ConfigurationError(
             "%s %s names the %s CAS site, but site is %s (whose certificates end in -%s). Set site=%s, or give"
-            " the id of a certificate of this site." % (option, value, other or "region %s's" % region, site,
-                                                       SITE_REGIONS[site], other or site), option=option)
+            " the id of a certificate of this site." % (option, value, named, site, SITE_REGIONS[site], other or site),
+            option=option)
     return certificate_id
 
 

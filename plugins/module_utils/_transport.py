@@ -134,6 +134,7 @@ def product_endpoint(product, value=None, site="china", region=None, environ=Non
         setting = setting.replace("{region}", region)
     return Endpoint(normalize_endpoint(setting, option=name), name)
 
+
 # Codes that mean "not done, try again later". Throttling is matched by prefix because
 # the gateway uses several spellings (Throttling, Throttling.User, Throttling.Api ...).
 RETRYABLE_CODES = frozenset((

@@ -90,8 +90,9 @@ def validate_target(item, path, adapter_classes):
         raise ConfigurationError("%s must be a dict with product and its keys." % path, option=path)
     product = item.get("product")
     if product not in adapter_classes:
-        raise ConfigurationError("%s.product must be one of %s, got %r." % (path, ", ".join(sorted(adapter_classes)),
-                                                                           product), option="%s.product" % path)
+        choices = ", ".join(sorted(adapter_classes))
+        raise ConfigurationError("%s.product must be one of %s, got %r." % (path, choices, product),
+                                 option="%s.product" % path)
     adapter_class = adapter_classes[product]
     required, optional = tuple(adapter_class.required_options), tuple(adapter_class.optional_options)
     allowed = set(COMMON_OPTIONS) | set(required) | set(optional)
