@@ -374,9 +374,8 @@ def emu():
 @pytest.mark.parametrize("signature_version", ["v2", "v3"])
 def test_form_body_mode_is_accepted_by_the_gateway_and_keeps_parameters_out_of_the_url(emu, signature_version):
     recording = RecordingSession()
-    rpc = RpcClient(emu.base_url, _transport.CAS_VERSION, Credentials("LTAI5tEmulatorDemoKey01",
-                                                                       "EmulatorDemoSecret0123456789abc"),
-                    session=recording, verify=emu.ca_path, retry_policy=RetryPolicy(max_attempts=1),
+    credentials = Credentials("LTAI5tEmulatorDemoKey01", "EmulatorDemoSecret0123456789abc")
+    rpc = RpcClient(emu.base_url, _transport.CAS_VERSION, credentials, session=recording, verify=emu.ca_path, retry_policy=RetryPolicy(max_attempts=1),
                     signature_version=signature_version, form_body=True)
     answer = rpc.call("ListUserCertificateOrder", {"OrderType": "CPACK", "Keyword": "no such name here", "ShowSize": 5})
     assert answer["TotalCount"] == 0
