@@ -21,7 +21,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas_certificates imp
     covers_all,
     parse_certificate_id,
 )
-from ansible_collections.alicloud.cas.plugins.module_utils._deployment._base import Plan
+from ansible_collections.alicloud.cas.plugins.module_utils._deployment._base import DeployableCertificate, Plan
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlibabaCloudError,
     AlicloudCasError,
@@ -188,8 +188,12 @@ def _selector(item, prefix, site):
         raise ConfigurationError("Give exactly one of %scertificate_id and %sdomain." % (prefix, prefix),
                                  option="%scertificate_id" % prefix)
     if certificate_id is not None:
-        return "id", parse_certificate_id(certificate_id, site, option="%scertificate_id" % prefix)
-    return "domain", normalize_domain(domain, option="%sdomain" % prefix)
+        number = parse_certificate_id(certificate_id, site, option="%scertificate_id" % prefix)
+        # The identifier form (as CAS's CertIdentifier, which the role stores) is kept: it is all
+        # an in-sync comparison needs, so a rerun need not ask CAS.
+        identifier = str(certificate_id).strip() if "-" in str(certificate_id) else None
+        return "id", number, identifier
+    return "domain", normalize_domain(domain, option="%sdomain" % prefix), None
 
 
 # --- one run ----------------------------------------------------------------------------------
@@ -218,35 +222,88 @@ def deploy(deployments, adapters, certificates, check_mode=False, diff_mode=Fals
     return result
 
 
-def _deploy_one(selector, targets, path, adapters, certificates, check_mode, write):
-    certificate, selected, refusal = None, None, None
-    if write:
-        try:
-            certificate, selected = _resolve(selector, targets, adapters, certificates)
-        except AlicloudCasError as error:
-            refusal = error
-    outcomes, diffs = [], []
-    for index, target in enumerate(targets):
-        adapter = adapters[target["product"]]
-        if refusal is not None:
-            outcome = _failure(target, refusal, adapter)
-        elif write:
-            outcome, diff = _deploy_target(target, adapter, certificate, certificates, check_mode)
-            diffs.append(diff)
+class WantedCertificate:
+    """The certificate of one deployment, read from CAS once and only when needed.
+
+    With ``certificate_id`` in its identifier form (``<id>-<region>``), ``for_comparison``
+    is built from it without a call, so that targets already in sync cost no CAS read; the
+    details (names, dates, usability) are read when a target must be written. Otherwise the
+    certificate is resolved up front. A failure to resolve is kept and is every target's.
+    """
+
+    def __init__(self, selector, targets, adapters, certificates):
+        self.selector = selector
+        self.targets = targets
+        self.adapters = adapters
+        self.certificates = certificates
+        self.selected = None
+        self._full = None
+        self._error = None
+        kind, value, identifier = selector
+        self.for_comparison = None
+        if kind == "id" and identifier:
+            self.for_comparison = DeployableCertificate(value, identifier, identifier.split("-", 1)[1], None, [],
+                                                        None, None)
         else:
-            outcome = _report_target(target, adapter, certificates)
+            try:
+                self.full()
+            except AlicloudCasError:
+                pass  # kept in self.error: every target's outcome
+
+    @property
+    def error(self):
+        return self._error
+
+    def known(self):
+        """The full certificate when it has been read already, else None (never reads)."""
+        return self._full
+
+    def comparable(self):
+        """The certificate for ``in_sync``: the identifier-built one, or the full one."""
+        return self.for_comparison or self.full()
+
+    def full(self):
+        """The DeployableCertificate read from CAS and checked usable; raises the kept error."""
+        if self._full is None and self._error is None:
+            try:
+                self._full, self.selected = _resolve(self.selector, self.targets, self.adapters, self.certificates)
+            except AlicloudCasError as error:
+                self._error = error
+        if self._error is not None:
+            raise self._error
+        return self._full
+
+    def summary(self):
+        if self._full is not None:
+            summary = self._full.summary()
+            if self.selected:
+                summary["selected"] = self.selected
+            return summary
+        if self.for_comparison is not None and self._error is None:
+            # Not read from CAS: every target was already in sync.
+            return dict(self.for_comparison.summary(), names=None, not_after=None)
+        return None
+
+
+def _deploy_one(selector, targets, path, adapters, certificates, check_mode, write):
+    if not write:
+        return {"targets": [_report_target(target, adapters[target["product"]], certificates) for target in targets],
+                "_diffs": []}
+    wanted = WantedCertificate(selector, targets, adapters, certificates)
+    outcomes, diffs = [], []
+    for target in targets:
+        adapter = adapters[target["product"]]
+        if wanted.for_comparison is None and wanted.error is not None:
+            outcomes.append(_failure(target, wanted.error, adapter))
+            continue
+        outcome, diff = _deploy_target(target, adapter, wanted, certificates, check_mode)
         outcomes.append(outcome)
-    result = {"targets": outcomes, "_diffs": diffs}
-    if write:
-        summary = certificate.summary() if certificate is not None else None
-        if summary is not None and selected:
-            summary["selected"] = selected
-        result["certificate"] = summary
-    return result
+        diffs.append(diff)
+    return {"targets": outcomes, "_diffs": diffs, "certificate": wanted.summary()}
 
 
 def _resolve(selector, targets, adapters, certificates):
-    kind, value = selector
+    kind, value, _identifier = selector
     if kind == "id":
         return certificates.usable(certificates.by_id(value)), None
     names = [value]
@@ -302,30 +359,37 @@ def _side(served, certificates):
     return {"certificate_id": served.certificate_id, "names": names, "not_after": not_after}
 
 
-def _deploy_target(target, adapter, certificate, certificates, check_mode):
+def _deploy_target(target, adapter, wanted, certificates, check_mode):
     described = _describe(adapter, target)
     before = {"target": described, "certificate_id": None, "names": None, "not_after": None}
-    after = dict(before, certificate_id=certificate.certificate_id, names=list(certificate.names),
-                 not_after=certificate.not_after)
+    served = None
     try:
-        # Coverage first: a certificate that does not fit is refused before even a read.
-        wanted = list(adapter.covered_names(target))
-        missing = covers_all(certificate.names, wanted)
+        served = adapter.read(target)
+        outcome = _base_outcome(target)
+        outcome["previous"] = served.previous()
+        comparable = wanted.comparable()
+        outcome["certificate_id"] = comparable.certificate_id
+        if adapter.in_sync(target, served, comparable):
+            # No CAS read for a target in sync: its names are the product's, or the certificate's when read anyway.
+            known = wanted.known()
+            before.update(certificate_id=served.certificate_id, names=served.names, not_after=served.not_after)
+            if known is not None and served.names is None:
+                before.update(names=list(known.names), not_after=known.not_after)
+            outcome["msg"] = "%s already serves CAS certificate %d." % (described, comparable.certificate_id)
+            return outcome, (before, dict(before))
+        before.update(_side(served, certificates))
+        certificate = wanted.full()
+        # Before any write: the certificate must cover the target's domain.
+        wanted_names = list(adapter.covered_names(target))
+        missing = covers_all(certificate.names, wanted_names)
         if missing:
             raise ConfigurationError(
                 "CAS certificate %d (%s) does not cover %s. Deploy a certificate whose names cover it."
                 % (certificate.certificate_id, ", ".join(certificate.names), ", ".join(missing)))
-        served = adapter.read(target)
-        before.update(_side(served, certificates))
-        outcome = _base_outcome(target)
-        outcome.update(certificate_id=certificate.certificate_id, previous=served.previous())
-        if adapter.in_sync(target, served, certificate):
-            outcome["msg"] = "%s already serves CAS certificate %d." % (described, certificate.certificate_id)
-            return outcome, (before, dict(before))
         dissociate = []
         if target.get("additional"):
             dissociate = _covered_additional(served, certificate, certificates)
-        elif not wanted:
+        elif not wanted_names:
             _check_listener_names(target, described, served, certificate, certificates)
         plan = Plan(target, served, certificate, dissociate=dissociate)
         outcome["changed"] = True
@@ -340,9 +404,14 @@ def _deploy_target(target, adapter, certificate, certificates, check_mode):
             outcome["msg"] = "%s now serves CAS certificate %d." % (described, certificate.certificate_id)
         if dissociate:
             outcome["dissociated"] = [entry.previous() for entry in dissociate]
+        after = dict(before, certificate_id=certificate.certificate_id, names=list(certificate.names),
+                     not_after=certificate.not_after)
         return outcome, (before, after)
     except AlicloudCasError as error:
-        return _failure(target, error, adapter), (before, dict(before))
+        failure = _failure(target, error, adapter)
+        if served is not None:
+            failure["previous"] = served.previous()
+        return failure, (before, dict(before))
 
 
 def _covered_additional(served, certificate, certificates):

@@ -227,7 +227,6 @@ def test_a_certificate_that_does_not_cover_a_domain_is_refused_without_a_write_a
     assert first["failed"] and "cdn example.com" in first["msg"] and "does not cover example.com" in first["msg"]
     assert not second["failed"] and second["changed"]
     assert writes() == [("apply", "www.example.com", 7)]
-    assert ("read", "example.com") not in FakeAdapter.log
     assert "targets[0]" in str(raised.value)
 
 
@@ -352,3 +351,29 @@ def test_untyped_batch_items_take_boolean_strings_and_refuse_others():
     params["deployments"][0]["targets"][1]["additional"] = "maybe"
     with pytest.raises(ConfigurationError, match=r"deployments\[0\]\.targets\[1\]\.additional must be true or false"):
         run(params, certificates)
+
+
+def test_identifier_form_costs_no_cas_read_when_every_target_is_in_sync():
+    certificates = FakeCertificates(cert(4, ["a.example.com", "b.example.com"]))
+    FakeAdapter.state = {"a.example.com": Served(4, "4"), "b.example.com": Served(4, "4")}
+    targets = [{"product": "cdn", "domain": "a.example.com"}, {"product": "cdn", "domain": "b.example.com"}]
+    params = {"certificate_id": "4-cn-hangzhou", "targets": targets}
+    result = run(params, certificates)
+    assert not result["changed"] and certificates.reads == []
+    assert result["certificate"] == {"certificate_id": 4, "certificate_identifier": "4-cn-hangzhou", "names": None,
+                                     "not_after": None}
+    FakeAdapter.state["b.example.com"] = Served(3, "3")
+    result = run(params, certificates)
+    assert sorted(certificates.reads) == [3, 4] and writes() == [("apply", "b.example.com", 4)]
+    assert result["certificate"]["names"] == ["a.example.com", "b.example.com"]
+
+
+def test_identifier_form_of_an_unknown_certificate_fails_only_the_targets_that_need_it():
+    certificates = FakeCertificates()
+    FakeAdapter.state = {"a.example.com": Served(8, "8")}
+    with pytest.raises(PartialResultError) as raised:
+        targets = [{"product": "cdn", "domain": "a.example.com"}, {"product": "cdn", "domain": "b.example.com"}]
+        run({"certificate_id": "8-cn-hangzhou", "targets": targets}, certificates)
+    in_sync, unknown = raised.value.result["targets"]
+    assert not in_sync["failed"] and unknown["failed"] and "does not exist" in unknown["msg"]
+    assert unknown["previous"] == {"certificate_id": None, "product_reference": None}
