@@ -95,10 +95,12 @@ def _names_of_detail(answer):
 class CasCertificates:
     """CAS certificates for one module run; every certificate is read once."""
 
-    def __init__(self, rpc, site="china", clock=None):
+    def __init__(self, rpc, site="china", clock=None, on_private_key=None):
         import time
 
         self.rpc = rpc
+        # Called with every private key read, so that the module hides it from its output.
+        self.on_private_key = on_private_key
         self.site = site
         self.clock = clock or time.time
         self._by_id = {}
@@ -129,10 +131,13 @@ class CasCertificates:
         def load_pem():
             # The only read that carries the key: its answer is used here and dropped.
             answer = self.rpc.call("GetUserCertificateDetail", {"CertId": certificate_id})
-            if not answer.get("Key"):
+            key = answer.get("Key")
+            if not key:
                 raise CertificateNotUsableError(
                     "CAS holds no private key for certificate %d, so it cannot be uploaded." % certificate_id)
-            return answer.get("Cert"), answer.get("Key")
+            if self.on_private_key is not None:
+                self.on_private_key(key)
+            return answer.get("Cert"), key
         return load_pem
 
     def names_of(self, certificate_id):

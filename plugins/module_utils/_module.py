@@ -104,7 +104,8 @@ class AlicloudModule:
             self.module.deprecate(
                 "The region option selects nothing: CAS and Alidns are global services on each site, and"
                 " the CAS site is chosen by the site option (china or international), no longer guessed"
-                " from the region. Remove region; an international-site account sets site=international.",
+                " from the region. Remove region; an international-site account sets site=international.%s"
+                % (" A load balancer's region is the region key of its item in targets." if api == "deployment" else ""),
                 version="1.0.0", collection_name="alicloud.cas")
 
     @property
@@ -153,6 +154,12 @@ class AlicloudModule:
     def cas(self):
         return CasClient(self._rpc(cas_endpoint(self.params["cas_endpoint"], self.params["site"], os.environ),
                                    CAS_VERSION))
+
+    def hide_private_key(self, private_key_pem):
+        """Keep a private key read from CAS (CLB's upload fallback) out of everything returned."""
+        if private_key_pem:
+            self.module.no_log_values.update(secret_forms(private_key_pem))
+            self.module.no_log_values.update(line for line in private_key_pem.splitlines() if len(line) > 16)
 
     def cas_rpc(self):
         """The CAS RpcClient itself, for the deployment's certificate reads."""

@@ -221,8 +221,8 @@ def run(glue):
     deployments = validate_deployments(params, ADAPTERS, params["site"])
     adapters = dict((name, adapter(glue.deployment_clients(name), wait_timeout=params["wait_timeout"]))
                     for name, adapter in ADAPTERS.items())
-    return deploy(deployments, adapters, CasCertificates(glue.cas_rpc(), params["site"]), glue.check_mode,
-                  glue.diff_mode)
+    certificates = CasCertificates(glue.cas_rpc(), params["site"], on_private_key=glue.hide_private_key)
+    return deploy(deployments, adapters, certificates, glue.check_mode, glue.diff_mode)
 
 
 def main():

@@ -119,3 +119,26 @@ def test_sdk_models_round_trip_list_and_detail(emu, signing):
     assert_matches_model(detail, sdk.raw[-1])
     assert detail.body.certificate_id == 9401 and detail.body.cert_identifier == "9401-cn-hangzhou"
     assert {call["signature_version"] for call in emu.control.calls()} == {signing}
+
+
+def test_the_key_for_the_clb_fallback_is_read_only_when_asked_and_handed_to_the_hider():
+    class Rpc:
+        calls = []
+
+        def call(self, action, params):
+            self.calls.append((action, dict(params)))
+            answer = {"Id": 7, "CertIdentifier": "7-cn-hangzhou", "Sans": "k.example.com", "Common": "k.example.com",
+                      "NotBefore": 1_700_000_000_000, "NotAfter": 4_000_000_000_000}
+            if params.get("CertFilter") != "true":
+                answer.update(Cert="CHAIN", Key="-----BEGIN PRIVATE KEY-----\nSECRET\n-----END PRIVATE KEY-----")
+            return answer
+
+    seen = []
+    rpc = Rpc()
+    certificate = CasCertificates(rpc, "china", on_private_key=seen.append).by_id(7)
+    assert rpc.calls == [("GetUserCertificateDetail", {"CertId": 7, "CertFilter": "true"})] and seen == []
+    assert (certificate.names, certificate.certificate_identifier, certificate.cert_region) == (
+        ["k.example.com"], "7-cn-hangzhou", "cn-hangzhou")
+    chain, key = certificate.load_pem()
+    assert chain == "CHAIN" and seen == [key] and "SECRET" in key
+    assert rpc.calls[-1] == ("GetUserCertificateDetail", {"CertId": 7})

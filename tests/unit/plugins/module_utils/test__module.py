@@ -324,3 +324,15 @@ def test_secrets_from_the_ecs_metadata_service_are_hidden(metadata_service, caps
     result, text = output(capsys)
     assert result["failed"] and result["error"]["code"] == "SignatureDoesNotMatch"
     assert_hidden(text)
+
+
+def test_a_private_key_read_for_a_deployment_never_reaches_the_output(capsys):
+    key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n"
+
+    def logic(module):
+        module.hide_private_key(key)
+        return {"msg": "uploaded %s" % key, "line": key.splitlines()[1]}
+
+    run({"access_key_id": "LTAIkey", "access_key_secret": "secret"}, logic, api="deployment")
+    _result, text = output(capsys)
+    assert "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7" not in text
