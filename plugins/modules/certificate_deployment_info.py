@@ -101,7 +101,7 @@ def run(glue):
 
 
 def main():
-    module = AlicloudModule(api="deployment", argument_spec=dict(targets=target_argument_spec(required=True)))
+    module = AlicloudModule(api="deployment", argument_spec=dict(targets=target_argument_spec()))
     module.run(run)
 
 
