@@ -34,6 +34,8 @@ TARGET_OPTIONS = ("product", "domain", "region", "load_balancer_id", "listener_p
                   "enable_https", "force")
 # Accepted for every product: force only matters where a listener has no domain, and is harmless elsewhere.
 COMMON_OPTIONS = ("product", "force")
+CAS_RAM_PREFIX = "yundun-cert"
+CAS_ACTIONS = frozenset(("GetUserCertificateDetail", "ListCertificates", "GetCertificateDetail"))
 RAM_PREFIXES = {"cdn": "cdn", "dcdn": "dcdn", "clb": "slb", "alb": "alb", "nlb": "nlb"}
 # Codes that mean "the RAM policy does not allow this action", as the products spell them
 # (Forbidden.RAM from the gateway; NoPermission / Forbidden.NoPermission from the products;
@@ -329,10 +331,10 @@ def _error_message(error, target, adapter):
     described = _describe(adapter, target)
     if isinstance(error, AlibabaCloudError) and is_permission_error(error):
         action = error.action or "the action"
-        return ("%s: the RAM user or role may not call %s:%s (%s). Grant %s:%s on this resource (see the"
-                " least-privilege policy in docs/deployment.md) and run again."
-                % (described, RAM_PREFIXES.get(target["product"], target["product"]), action, error.code,
-                   RAM_PREFIXES.get(target["product"], target["product"]), action))
+        # The certificate reads are CAS's (RAM service yundun-cert), the rest the product's.
+        prefix = CAS_RAM_PREFIX if action in CAS_ACTIONS else RAM_PREFIXES.get(target["product"], target["product"])
+        return ("%s: the RAM user or role may not call %s:%s (%s). Grant %s:%s (see the least-privilege policy"
+                " in docs/deployment.md) and run again." % (described, prefix, action, error.code, prefix, action))
     return "%s: %s" % (described, error)
 
 

@@ -377,3 +377,15 @@ def test_identifier_form_of_an_unknown_certificate_fails_only_the_targets_that_n
     in_sync, unknown = raised.value.result["targets"]
     assert not in_sync["failed"] and unknown["failed"] and "does not exist" in unknown["msg"]
     assert unknown["previous"] == {"certificate_id": None, "product_reference": None}
+
+
+def test_a_refused_cas_read_names_the_cas_ram_action():
+    class Refusing(FakeCertificates):
+        def by_id(self, certificate_id):
+            raise AlibabaCloudError("denied", code="Forbidden.RAM", action="GetUserCertificateDetail")
+
+    with pytest.raises(PartialResultError) as raised:
+        run({"certificate_id": 1, "targets": [{"product": "alb", "region": "cn-hangzhou", "listener_id": "lsn-1"}]},
+            Refusing())
+    assert "yundun-cert:GetUserCertificateDetail" in raised.value.result["targets"][0]["msg"]
+    assert FakeAdapter.log == []
