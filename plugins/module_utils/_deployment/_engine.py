@@ -468,6 +468,7 @@ def _report_target(target, adapter, certificates):
             now = datetime.datetime.fromtimestamp(certificates.clock(), tz=datetime.timezone.utc)
             days_left = int((moment - now).total_seconds() // 86400)
         outcome = _base_outcome(target)
+        del outcome["previous"]  # the _info module reports what is served, not a change
         outcome.update(certificate_id=served.certificate_id, certificate_identifier=identifier, names=names,
                        not_after=not_after, days_left=days_left, https_enabled=served.https_enabled,
                        product_reference=served.product_reference)

@@ -95,7 +95,7 @@ def test_check_run_rerun_and_info(emu, capsys):
     info = run(certificate_deployment_info, {"targets": args["targets"]}, capsys, emu)
     # (names come from GetUserCertificateDetail, which the emulator does not serve for uploads yet)
     assert [(t["certificate_id"], t["failed"]) for t in info["targets"]] == [(9501, False)] * 2
-    assert not info["changed"]
+    assert not info["changed"] and "previous" not in info["targets"][0]
 
 
 def test_bad_target_fails_before_any_call_naming_it(emu, capsys):
