@@ -6,28 +6,14 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The endpoints and site of the deployment modules, which call CAS and the five products.
+    # The product endpoints of the deployment modules, which call CAS (alicloud.cas.connection.cas
+    # gives cas_endpoint, site and the cas action group) and the five products.
     DOCUMENTATION = r"""
 options:
-  cas_endpoint:
-    description:
-      - Base URL of the CAS API (scheme, host and optional port), overriding the host of O(site).
-      - Without it, E(ALIBABA_CLOUD_CAS_ENDPOINT) is used when set.
-      - The alias O(endpoint) is deprecated and will be removed in alicloud.cas 1.0.0.
-    type: str
-    aliases: [endpoint]
-  site:
-    description:
-      - The Alibaba Cloud site of the account, V(china) (aliyun.com) or V(international) (alibabacloud.com).
-      - It chooses the CAS host and the CDN host, and the region in the C(<id>-<region>) form of a certificate id
-        (C(cn-hangzhou) or C(ap-southeast-1)).
-    type: str
-    choices: [china, international]
-    default: china
   cdn_endpoint:
     description:
       - Base URL of the CDN API. Default is C(cdn.aliyuncs.com), or C(cdn.ap-southeast-1.aliyuncs.com) with
-        O(site=international).
+        O(site=international), the host the official SDK uses for the international regions.
       - Without it, E(ALIBABA_CLOUD_CDN_ENDPOINT) is used when set.
     type: str
   dcdn_endpoint:
@@ -57,16 +43,12 @@ options:
       - NLB's parameters are sent in the form body, as its SDK sends them.
     type: str
 notes:
+  - O(site) also chooses the CDN host and the region of the C(<id>-<region>) form of a certificate id
+    (C(cn-hangzhou) or C(ap-southeast-1)).
   - A bare host name in an endpoint option means HTTPS. A plain C(http://) URL to a host other than this one gives a
     warning.
   - The connection option O(region) is the deprecated one and selects nothing; a target's region is its own
     C(region) key.
-attributes:
-  action_group:
-    description: Use C(group/alicloud.cas.cas) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - alicloud.cas.cas
 """
 
     # The targets list, shared by certificate_deployment and certificate_deployment_info.

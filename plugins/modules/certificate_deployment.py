@@ -71,6 +71,7 @@ options:
         required: true
 extends_documentation_fragment:
   - alicloud.cas.connection
+  - alicloud.cas.connection.cas
   - alicloud.cas.deployment
   - alicloud.cas.deployment.targets
   - ansible.builtin.action_common_attributes

@@ -19,6 +19,7 @@ author:
   - alicloud.cas contributors (@alicloud-cas)
 extends_documentation_fragment:
   - alicloud.cas.connection
+  - alicloud.cas.connection.cas
   - alicloud.cas.deployment
   - alicloud.cas.deployment.targets
   - alicloud.cas.info_module

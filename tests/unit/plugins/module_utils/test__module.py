@@ -185,15 +185,15 @@ def test_action_groups_follow_the_product_each_module_calls():
                               "certificate_deployment", "certificate_deployment_info"],
                       "alidns": ["dns_record"]}
     # The deployment modules are in the cas group (they take its cas_endpoint and site) with
-    # options of their own (the five product endpoints), documented by their own fragment.
+    # options of their own (the five product endpoints), documented by a fragment of their own.
     deployment = ("certificate_deployment", "certificate_deployment_info")
     for api, members in groups.items():
         for name in members:
             with open(os.path.join(REPO_ROOT, "plugins", "modules", name + ".py"), encoding="utf-8") as handle:
                 source = handle.read()
-            module_api, fragment = ("deployment", "alicloud.cas.deployment") if name in deployment else (
-                api, "alicloud.cas.connection.%s" % api)
-            assert 'api="%s"' % module_api in source and "  - %s\n" % fragment in source, name
+            module_api = "deployment" if name in deployment else api
+            assert 'api="%s"' % module_api in source and "  - alicloud.cas.connection.%s\n" % api in source, name
+            assert ("  - alicloud.cas.deployment\n" in source) == (name in deployment), name
 
 
 def test_deployment_clients_are_one_per_product_and_region_sharing_the_session(monkeypatch, capsys):
