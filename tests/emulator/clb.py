@@ -295,8 +295,8 @@ class ClbService:
             raise international_wrap_refused()
         if params.get("AliCloudCertificateRegionId", cas_region) != cas_region:
             raise invalid_parameter("AliCloudCertificateRegionId", f"The certificate is held in {cas_region}.")
-        cas_certificate = self.certificates.find_certificate(self.state, caller.account_id,
-                                                              params["AliCloudCertificateId"])
+        cas_certificate = self.certificates.find_certificate(
+            self.state, caller.account_id, params["AliCloudCertificateId"])
         if cas_certificate is None:
             raise invalid_parameter("AliCloudCertificateId", "The certificate does not exist in your account.")
         return self._wrap(caller.account_id, region, cas_certificate, name)
@@ -437,8 +437,8 @@ class ClbService:
             return None
         if certificate.alicloud_certificate_id is None:
             return certificate.certificate_pem, certificate.private_key_pem
-        cas_certificate = self.certificates.find_certificate(self.state, certificate.account_id,
-                                                              certificate.alicloud_certificate_id)
+        cas_certificate = self.certificates.find_certificate(
+            self.state, certificate.account_id, certificate.alicloud_certificate_id)
         if cas_certificate is None or cas_certificate.private_key_pem is None:
             return None
         return cas_certificate.certificate_pem, cas_certificate.private_key_pem
