@@ -159,10 +159,13 @@ class ClbAdapter(Adapter):
         """A PEM-uploaded server certificate of this CAS certificate's leaf (the international fallback)."""
         if server_certificate is None or _wrapped_id(server_certificate) is not None:
             return False
-        # Cheap checks first, so that only a likely copy costs the CAS read behind the fingerprint.
-        if sorted(_names(server_certificate)) != sorted(n.lower() for n in certificate.names):
-            return False
-        if certificate.not_after and _not_after(server_certificate) != _iso_seconds(certificate.not_after):
+        # A cheap look first, so that only a likely copy costs the CAS read behind the fingerprint.
+        # Either the same names or the same expiry will do: a copy missed here would be uploaded
+        # again on every run, a false "likely" costs one read.
+        same_names = sorted(_names(server_certificate)) == sorted(n.lower() for n in certificate.names)
+        expiry = _not_after(server_certificate)
+        same_expiry = expiry is not None and expiry == _iso_seconds(certificate.not_after)
+        if not (same_names or same_expiry):
             return False
         return _normal_fingerprint(server_certificate.get("Fingerprint")) in self._leaf_fingerprints(certificate)
 
@@ -262,7 +265,9 @@ class ClbAdapter(Adapter):
 
 
 def _iso_seconds(value):
-    """An ISO 8601 UTC time (string or datetime) as ``YYYY-MM-DDTHH:MM:SSZ``."""
+    """An ISO 8601 UTC time (string or datetime) as ``YYYY-MM-DDTHH:MM:SSZ``, or None."""
+    if not value:
+        return None
     if isinstance(value, datetime.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
     else:
@@ -270,7 +275,7 @@ def _iso_seconds(value):
         try:
             moment = datetime.datetime.fromisoformat(text)
         except ValueError:
-            return str(value)
+            return None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=datetime.timezone.utc)
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

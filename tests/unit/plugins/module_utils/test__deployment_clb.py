@@ -278,11 +278,17 @@ def test_pem_copy_rerun_reads_cas_once_and_only_for_a_likely_copy(emu, cas_ids):
     seed(emu, region="ap-southeast-1", load_balancer_id="lb-sg", listeners=[{"port": 443, "certificate_id": cas_ids[0]}])
     deploy(adapter(emu), target("lb-sg", region="ap-southeast-1"), deployable(emu, cas_ids[2]))
     rerun, new, other = adapter(emu), deployable(emu, cas_ids[2]), deployable(emu, cas_ids[3])
+    other.not_after = "2031-01-01T00:00:00Z"
     served = rerun.read(target("lb-sg", region="ap-southeast-1"))
     assert rerun.in_sync(target(), served, new) and rerun.in_sync(target(), served, new)
     assert new.load_pem.reads == 1
     assert rerun.in_sync(target(), served, other) is False
-    assert other.load_pem.reads == 0  # other names: no CAS read needed to tell
+    assert other.load_pem.reads == 0  # other names and expiry: no CAS read needed to tell
+    # An expiry written another way (or not at all) still finds the copy by its names.
+    for not_after in (new.not_after.replace("Z", "+00:00"), "soon", None):
+        renamed = deployable(emu, cas_ids[2])
+        renamed.not_after = not_after
+        assert adapter(emu).in_sync(target(), served, renamed) is True
 
 
 def test_china_site_client_errors_are_not_taken_for_the_refusal(emu, cas_ids, listener):
