@@ -337,7 +337,7 @@ class ClbService:
         if not body.get("region"):
             raise error(400, "missing field(s): region")
         account_id, region = self._account(body, error), str(body["region"])
-        load_balancer_id = str(body.get("load_balancer_id") or "lb-" + "".join(secrets.choice(_ALNUM) for _ in range(20)))
+        load_balancer_id = str(body.get("load_balancer_id") or "lb-" + "".join(secrets.choice(_ALNUM) for _position in range(20)))
         if load_balancer_id in self.load_balancers:
             raise error(400, f"load balancer {load_balancer_id} exists")
         balancer = LoadBalancer(load_balancer_id, account_id, region, {})
@@ -359,7 +359,7 @@ class ClbService:
             for extension in spec.get("domain_extensions") or []:
                 wrapper = self._wrapper_for(account_id, region, extension["certificate_id"], error)
                 listener.domain_extensions.append(DomainExtension(
-                    "de-" + "".join(secrets.choice(_ALNUM) for _ in range(17)), str(extension["domain"]).lower(),
+                    "de-" + "".join(secrets.choice(_ALNUM) for _position in range(17)), str(extension["domain"]).lower(),
                     wrapper.server_certificate_id))
             balancer.listeners[port] = listener
             created["listeners"].append({
@@ -418,7 +418,7 @@ class ClbService:
         server_name = server_name.lower().rstrip(".")
         with self.state.lock:
             if server_name.endswith(EDGE_SUFFIX):
-                load_balancer_id, _, port = server_name[:-len(EDGE_SUFFIX)].rpartition("-")
+                load_balancer_id, _dash, port = server_name[:-len(EDGE_SUFFIX)].rpartition("-")
                 balancer = self.load_balancers.get(load_balancer_id)
                 listener = balancer.listeners.get(int(port)) if balancer and port.isdigit() else None
                 if listener is None or listener.protocol != "https" or not listener.server_certificate_id:

@@ -20,7 +20,8 @@ from .faults import FaultInjector
 from .gateway import Gateway
 from .instances import InstanceService
 from .products import build_products
-from . import clb  # noqa: F401  (registers CLB)
+# Imported for its registration line (PRODUCT_CLASSES.append): CLB.
+from . import clb  # noqa: F401 pylint: disable=unused-import
 from .seeds import apply_seed
 from .server import EmulatorHTTPServer
 from .state import Settings, State, validity_days_value
