@@ -26,6 +26,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._deployment._base imp
     Served,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._errors import AlibabaCloudError
+from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy
 
 CONFIGURING = "Configuring"
 ASSOCIATED = "Associated"
@@ -58,6 +59,9 @@ class ListenerAdapter(Adapter):
     # Seconds between two reads while a listener is Configuring (a class attribute so that
     # tests against a fast emulator can lower it).
     poll_interval = 2.0
+    # Times one write is sent again, with its ClientToken, after an outcome the transport
+    # could not confirm.
+    max_resends = 2
 
     def default_certificates(self, attributes):
         """The default certificate identifiers in a GetListenerAttribute answer."""
@@ -177,6 +181,7 @@ class ListenerAdapter(Adapter):
             params["RegionId"] = region
         name = self.describe({"region": region, "listener_id": listener_id})
         deadline = self._clock() + self.wait_timeout
+        resends = 0
         while True:
             try:
                 return self.clients(region).call(action, params, reconcile=applied)
@@ -186,8 +191,14 @@ class ListenerAdapter(Adapter):
                         "%s is managed by Container Service for Kubernetes (ACK) and refuses %s; change its "
                         "certificate through the ACK Ingress (e.g. its certificate annotation or secret) "
                         "instead, or drop this target." % (name, action))
-                if (error.code or "").lower() != INCORRECT_STATUS or self._clock() >= deadline:
+                configuring = (error.code or "").lower() == INCORRECT_STATUS
+                # An outcome the transport could not confirm by a fresh read (a 5xx, a lost
+                # answer): sending the same request again is safe, because the product answers
+                # a repeated ClientToken with the first answer and no second effect.
+                unknown = RetryPolicy.is_retryable(error) and resends < self.max_resends
+                if not (configuring or unknown) or self._clock() >= deadline:
                     raise
+                resends += 0 if configuring else 1
             self.wait_ready(region, listener_id)
 
     # --- reads and waits -------------------------------------------------------------------
