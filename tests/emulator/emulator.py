@@ -20,7 +20,7 @@ from .faults import FaultInjector
 from .gateway import Gateway
 from .instances import InstanceService
 from .products import build_products
-from . import alb, nlb  # noqa: F401  (registers ALB and NLB)
+from . import alb, nlb  # noqa: F401  # pylint: disable=unused-import  # registers ALB and NLB
 from .seeds import apply_seed
 from .server import EmulatorHTTPServer
 from .state import Settings, State, validity_days_value

@@ -267,7 +267,7 @@ class ListenerService:
             raise ControlError(400, f"unknown {self.name} setting(s): {', '.join(unknown)}")
         if "configuring_scope" in body and body["configuring_scope"] not in ("listener", "load_balancer"):
             raise ControlError(400, "configuring_scope must be 'listener' or 'load_balancer'")
-        if "configuring_seconds" in body and not float(body["configuring_seconds"]) >= 0:
+        if "configuring_seconds" in body and float(body["configuring_seconds"]) < 0:
             raise ControlError(400, "configuring_seconds must be >= 0")
         with self.state.lock:
             for name, value in body.items():
