@@ -19,7 +19,8 @@ def certs(emu):
 
 @pytest.fixture
 def fast(emu):
-    product_settings(emu, "alb", configuring_seconds=0.2)
+    # Short, yet long enough for the calls a test makes inside the window on a loaded machine.
+    product_settings(emu, "alb", configuring_seconds=1.0)
 
 
 def alb(api, action, **params):

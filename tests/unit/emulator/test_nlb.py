@@ -47,7 +47,8 @@ def test_get_listener_attribute(emu, api, certs):
 
 
 def test_update_and_configuring_window(emu, api, certs):
-    product_settings(emu, "nlb", configuring_seconds=0.2)
+    # Long enough for the two calls that must land inside it, even on a loaded machine.
+    product_settings(emu, "nlb", configuring_seconds=1.5)
     listener_id = seed_listener(emu, "nlb", region=REGION, protocol="TCPSSL", certificate_id=1001)["listener_id"]
     api.ok(nlb(api, "UpdateListenerAttribute", ListenerId=listener_id, RegionId=REGION,
                **{"CertificateIds.1": "1002-cn-hangzhou"}))

@@ -25,7 +25,7 @@ def alb(emu, signing):
 
 
 def wait_running(alb, listener_id):
-    for _attempt in range(100):
+    for _attempt in range(300):
         body = alb("get_listener_attribute", models.GetListenerAttributeRequest(listener_id=listener_id))
         if body.listener_status == "Running":
             return body
@@ -36,7 +36,7 @@ def wait_running(alb, listener_id):
 def test_every_alb_action_through_the_sdk(emu, alb, signing):
     for certificate_id in (1001, 1002, 1003):
         plant_certificate(emu, certificate_id)
-    product_settings(emu, "alb", configuring_seconds=0.1)
+    product_settings(emu, "alb", configuring_seconds=1.0)
     seeded = seed_listener(emu, "alb", region="cn-hangzhou", protocol="HTTPS", certificate_id=1001,
                            additional=[1003], quic={})
     listener_id = seeded["listener_id"]

@@ -26,7 +26,7 @@ def nlb(emu, signing):
 
 
 def wait_running(nlb, listener_id):
-    for _attempt in range(100):
+    for _attempt in range(300):
         body = nlb("get_listener_attribute", models.GetListenerAttributeRequest(listener_id=listener_id,
                                                                                 region_id=REGION))
         if body.listener_status == "Running":
@@ -38,7 +38,7 @@ def wait_running(nlb, listener_id):
 def test_every_nlb_action_through_the_sdk(emu, nlb, signing):
     for certificate_id in (1001, 1002, 1003):
         plant_certificate(emu, certificate_id)
-    product_settings(emu, "nlb", configuring_seconds=0.1)
+    product_settings(emu, "nlb", configuring_seconds=1.0)
     listener_id = seed_listener(emu, "nlb", region=REGION, protocol="TCPSSL", certificate_id=1001,
                                 additional=[1003])["listener_id"]
 

@@ -79,7 +79,7 @@ def test_read_in_sync_apply_rerun(emu, adapter):
 def test_a_configuring_listener_is_waited_out_before_the_write(emu, adapter):
     deployable(emu, 1001)
     new = deployable(emu, 1002)
-    product_settings(emu, "alb", configuring_seconds=0.5)
+    product_settings(emu, "alb", configuring_seconds=1.5)
     listener_id = seed_listener(emu, "alb", region=REGION, protocol="HTTPS", certificate_id=1001,
                                 additional=[])["listener_id"]
     item = target(listener_id)

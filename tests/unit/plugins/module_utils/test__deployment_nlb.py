@@ -78,7 +78,7 @@ def test_region_is_sent(emu, adapter):
 def test_configuring_waited_out_and_timeout_names_the_listener(emu):
     deployable(emu, 1001)
     new = deployable(emu, 1002)
-    product_settings(emu, "nlb", configuring_seconds=0.4)
+    product_settings(emu, "nlb", configuring_seconds=1.5)
     listener_id = seed_listener(emu, "nlb", region=REGION, protocol="TCPSSL", certificate_id=1001)["listener_id"]
     item = target(listener_id)
     adapter = make_adapter(emu, NlbAdapter, NLB_VERSION)
