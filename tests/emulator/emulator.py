@@ -21,8 +21,8 @@ from .gateway import Gateway
 from .cas_certificates import CasCertificateViews
 from .instances import InstanceService
 from .products import build_products
-# Imported for its registration line (PRODUCT_CLASSES.append): CLB.
-from . import clb  # noqa: F401 pylint: disable=unused-import
+# Imported for their registration lines (PRODUCT_CLASSES.append).
+from . import alb, clb, nlb  # noqa: F401 pylint: disable=unused-import
 from .seeds import apply_seed
 from .server import EmulatorHTTPServer
 from .state import Settings, State, validity_days_value
