@@ -100,6 +100,7 @@ class FakeAccountApi(FakeCasApi):
         instance = self.instances[instance_id]
         certificate_id = 30000000 + len(self.instance_certificates) + 1
         instance.update(Status="normal", CertificateStatus="issued", CertificateId=certificate_id,
+                        CertIdentifier="%d-%s" % (certificate_id, self.site_region),
                         DomainValidationList=None, CertificateNotBefore=instance["not_before_ms"])
         self.instance_certificates[certificate_id] = (make_certificate(instance["Domain"].split(",")[0]), instance_id)
 
@@ -135,9 +136,14 @@ class FakeAccountApi(FakeCasApi):
         return self._public(instance)
 
     def _GetUserCertificateDetail(self, params):
+        if int(params["CertId"]) not in self.instance_certificates:
+            answer = self.order_certificate_detail(params)
+            if answer is None:
+                raise AlibabaCloudError("gone", code="NotFound", http_status=404, action="GetUserCertificateDetail")
+            return answer
         pem, instance_id = self.instance_certificates[int(params["CertId"])]
         return {"Cert": pem, "Key": self.instances[instance_id]["key"], "Id": int(params["CertId"]),
-                "InstanceId": instance_id}
+                "InstanceId": instance_id, "CertIdentifier": "%s-%s" % (params["CertId"], self.site_region)}
 
 
 def refuse_connection():
