@@ -353,7 +353,7 @@ certificates:
       C(files) and C(changed) say what was written for it, and C(failed) and C(msg) how it ended. No item ever holds
       key material.
     - Each item has C(certificate_id) and C(certificate_identifier) (as RV(certificate_id) and
-      RV(certificate_identifier)), and the deprecated C(cert_id) (removed in 1.0.0: use C(certificate_id)).
+      RV(certificate_identifier)), and the deprecated C(cert_id) (use C(certificate_id); removed in 1.0.0).
   returned: with O(certificates)
   type: list
   elements: dict

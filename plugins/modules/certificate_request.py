@@ -535,7 +535,7 @@ certificate_identifier:
     - The C(CertIdentifier) of the issued certificate, C(<certificate_id>-<region>) with the region of the CAS site
       (C(cn-hangzhou) on the China site, C(ap-southeast-1) on the international one), when RV(phase=issued);
       V(null) otherwise. ALB and NLB refer to a CAS certificate by it.
-    - Taken from CAS, never built: for an instance from C(GetInstanceDetail); for an order one
+    - Taken from CAS, never built. For an instance it comes with C(GetInstanceDetail); for an order one
       C(GetUserCertificateDetail) (without the certificate) is asked once it is issued.
   returned: when O(state=present)
   type: str
