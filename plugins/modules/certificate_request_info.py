@@ -18,7 +18,7 @@ description:
     C(GetUserCertificateDetail) (C(CertId) is the instance's C(CertificateId)).
   - An issued certificate's ids are returned as RV(certificate_id) and RV(certificate_identifier), the names the
     deployment to CDN, DCDN and the load balancers takes. For an issued V1.0 order the identifier costs one
-    C(GetUserCertificateDetail) without the certificate: C(DescribeCertificateState) does not carry it.
+    C(GetUserCertificateDetail) without the certificate, since C(DescribeCertificateState) does not carry it.
   - With O(wait=true), polls until the request reaches one of O(wait_for), all within this one module run. The pause
     between polls starts at O(poll_interval) and doubles up to O(poll_interval_max).
   - With O(certificates), reads and waits for several requests in one run, with one back-off and one O(wait_timeout)
