@@ -241,6 +241,25 @@ def certificate_dates(leaf_pem):
     return _x509.iso(not_before), _x509.iso(not_after)
 
 
+def certificate_ids(certificate_id=None, identifier=None):
+    """The ids of an issued certificate under the collection's names: ``certificate_id``, CAS's
+    numeric id as an int (None when there is none), and ``certificate_identifier``, CAS's
+    ``CertIdentifier`` (``<id>-<region>``) exactly as CAS gave it. Its region depends on the
+    CAS site, so it is always read from CAS, never built here."""
+    return {
+        "certificate_id": certificate_id_of(certificate_id),
+        "certificate_identifier": identifier or None,
+    }
+
+
+def certificate_id_of(value):
+    """A CAS certificate id as an int: DescribeCertificateState sends ``CertId`` and
+    ListCertificates ``CertificateId`` as strings, GetInstanceDetail an int. None for no id."""
+    if value in (None, "", 0, "0"):
+        return None
+    return int(value)
+
+
 def normalize_state(state, domain=None):
     """A DescribeCertificateState answer as returned by the modules (private key excluded).
 
@@ -261,7 +280,10 @@ def normalize_state(state, domain=None):
         "fullchain": fullchain,
         "not_before": not_before,
         "not_after": not_after,
+        # Deprecated, removed in 1.0.0: the string CertId, kept as it was beside certificate_id.
         "cert_id": state.get("CertId"),
+        # The identifier is not in DescribeCertificateState: CasClient.certificate_identifier reads it.
+        **certificate_ids(state.get("CertId") if status == "certificate" else None)
     }
 
 
@@ -428,6 +450,21 @@ class CasClient:
         if outcome is None:
             raise refused
         return outcome != "gone" and self.delete(order_id)
+
+    def certificate_identifier(self, cert_id):
+        """The ``CertIdentifier`` of an issued V1.0 order's certificate, by the ``CertId`` that
+        DescribeCertificateState gave, or None when CAS does not know it (yet).
+
+        One GetUserCertificateDetail with CertFilter=true, which leaves out the certificate
+        and the key: DescribeCertificateState already gave both, and no other V1.0 answer
+        carries the identifier, whose region part depends on the site."""
+        try:
+            answer = self.rpc.call("GetUserCertificateDetail", {"CertId": cert_id, "CertFilter": "true"})
+        except AlibabaCloudError as error:
+            if error.code == "NotFound":
+                return None
+            raise
+        return answer.get("CertIdentifier") or None
 
     def package_state(self, product_code):
         """Quota of one product code; a code the account never bought reads as all zeros."""

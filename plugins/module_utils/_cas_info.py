@@ -314,6 +314,10 @@ class _OrderRequest:
         view = {"source": self.source, "order_id": self.order_id, "instance_id": None, "domain": self.domain,
                 "order": normalize_order(self.item) if self.item else None}
         view.update(normalize_state(state, self.domain))
+        if view["certificate_id"] is not None:
+            # Issued: one more call, for the identifier (see CasClient.certificate_identifier). An
+            # issued order is settled, so the poller reads it, and asks this, once.
+            view["certificate_identifier"] = self.cas.certificate_identifier(view["certificate_id"])
         view["validations"] = [view["validation"]] if view["validation"] else []
         view["domains"] = [self.domain] if self.domain else []
         return view, state.get("PrivateKey") or None
@@ -362,7 +366,8 @@ class _InstanceRequest:
                 "phase_meaning": detail["phase_meaning"], "validations": validations,
                 "validation": validations[0] if validations else None, "certificate": None, "chain": None,
                 "fullchain": None, "not_before": detail["certificate_not_before"],
-                "not_after": detail["certificate_not_after"], "cert_id": None}
+                "not_after": detail["certificate_not_after"], "cert_id": None, "certificate_id": None,
+                "certificate_identifier": None}
         private_key = None
         if detail["phase"] == "issued" and detail["certificate_id"]:
             certificate, private_key = self.instances.download(detail["certificate_id"])
@@ -373,6 +378,8 @@ class _InstanceRequest:
                     % (self.instance_id, detail["certificate_id"]))
             view.update(certificate=certificate["certificate"], chain=certificate["chain"],
                         fullchain=certificate["fullchain"], cert_id=str(detail["certificate_id"]),
+                        certificate_id=detail["certificate_id"],
+                        certificate_identifier=detail["certificate_identifier"] or certificate["certificate_identifier"],
                         not_before=certificate["not_before"] or view["not_before"],
                         not_after=certificate["not_after"] or view["not_after"])
         return view, private_key
@@ -610,7 +617,9 @@ def _batch_item(entry, files, changed):
         "phase_meaning": view.get("phase_meaning"),
         "not_before": view.get("not_before"),
         "not_after": view.get("not_after"),
-        "cert_id": view.get("cert_id"),
+        "certificate_id": view.get("certificate_id"),
+        "certificate_identifier": view.get("certificate_identifier"),
+        "cert_id": view.get("cert_id"),  # deprecated, removed in 1.0.0
         "files": files,
         "changed": changed,
         "failed": bool(entry.error),

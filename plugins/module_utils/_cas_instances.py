@@ -22,6 +22,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
     FILE_VALIDATION_PREFIX,
     PHASE_MEANINGS,
     OrderOutcomeUnknownError,
+    certificate_id_of,
     file_validation,
     split_chain,
 )
@@ -53,13 +54,6 @@ def iso_from_epoch(value):
     number = int(value)
     seconds = number / 1000.0 if number > MILLISECONDS_THRESHOLD else float(number)
     return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def certificate_id_of(value):
-    """CertificateId as an int: GetInstanceDetail sends an int, ListCertificates a string."""
-    if value in (None, "", 0, "0"):
-        return None
-    return int(value)
 
 
 def split_names(domain):
@@ -165,6 +159,8 @@ def normalize_instance(body, detailed=True):
         "phase_meaning": PHASE_MEANINGS[phase],
         "certificate_status": body.get("CertificateStatus") or None,
         "certificate_id": certificate_id_of(body.get("CertificateId")),
+        "certificate_identifier": body.get("CertIdentifier") or None,
+        # Deprecated, removed in 1.0.0: certificate_identifier under its old name.
         "cert_identifier": body.get("CertIdentifier") or None,
         "domains": names,
         "domain": names[0] if names else None,
@@ -207,6 +203,8 @@ def normalize_certificate(body):
     return {
         "certificate_id": certificate_id_of(body.get("Id")),
         "instance_id": body.get("InstanceId"),
+        "certificate_identifier": body.get("CertIdentifier") or None,
+        # Deprecated, removed in 1.0.0: certificate_identifier under its old name.
         "cert_identifier": body.get("CertIdentifier"),
         "name": body.get("Name"),
         "common_name": body.get("Common"),

@@ -24,6 +24,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._cas import (
     LIST_FINAL,
     LIST_ISSUED,
     STATUS_MEANINGS,
+    certificate_ids,
     normalize_order,
     normalize_state,
     split_chain,
@@ -368,12 +369,16 @@ def check_create_inputs(wanted, reason, family="package"):
         check_product_code(wanted["domain"], None)
 
 
-def _state_fields(state, domain):
+def _state_fields(cas, state, domain):
+    """The result fields of an order in ``state`` (a DescribeCertificateState answer). Once it is
+    issued, its ids too: the identifier costs one GetUserCertificateDetail (CertFilter=true),
+    the only V1.0 answer that carries it."""
     view = normalize_state(state, domain)
     validation = view["validation"]
+    identifier = cas.certificate_identifier(view["certificate_id"]) if view["certificate_id"] is not None else None
     return {"status": view["status"], "status_meaning": view["status_meaning"], "phase": view["phase"],
             "phase_meaning": view["phase_meaning"], "validations": [validation] if validation else [],
-            "validation": validation}
+            "validation": validation, **certificate_ids(view["certificate_id"], identifier)}
 
 
 def _diff(before, after):
@@ -633,8 +638,11 @@ def _instance_request(wanted, instance, reason):
 
 def _instance_fields(view):
     validations = view["validations"] or []
+    issued = view["phase"] == "issued"  # a revoked or expired certificate's id is no certificate to use
     return {"status": view["status"], "phase": view["phase"], "phase_meaning": view["phase_meaning"],
-            "validations": validations, "validation": validations[0] if validations else None}
+            "validations": validations, "validation": validations[0] if validations else None,
+            **certificate_ids(view["certificate_id"] if issued else None,
+                              view["certificate_identifier"] if issued else None)}
 
 
 def _instance_result(changed, view, **extra):
@@ -675,7 +683,7 @@ def apply_on_instance(instances, wanted, detail, reason, check_mode=False, diff_
         predicted = dict(before, domains=list(wanted["names"]), domain=wanted["domain"])
         result = dict(changed=True, source="instance", order_id=None, instance_id=before["instance_id"],
                       instance=predicted, status=None, phase=None, phase_meaning=None, validations=[],
-                      validation=None, request=request)
+                      validation=None, request=request, **certificate_ids())
         if diff_mode:
             result["diff"] = _diff(before, predicted)
         return result
@@ -771,10 +779,10 @@ def _check_named_instance(detail, wanted):
 
 # --- present -----------------------------------------------------------------------------------------
 
-def _reused_order(reusable, state, domain, diff_mode):
+def _reused_order(cas, reusable, state, domain, diff_mode):
     order = normalize_order(reusable)
     result = dict(changed=False, source="package", order_id=reusable["OrderId"], instance_id=None, order=order,
-                  **_state_fields(state, domain))
+                  **_state_fields(cas, state, domain))
     if diff_mode:
         result["diff"] = _diff(order, order)
     return result
@@ -798,7 +806,7 @@ def create_order(cas, wanted, all_orders, orders, reason, check_mode=False, diff
         predicted = normalize_order({"Domain": domain, "ProductCode": wanted["product_code"]})
         result = dict(changed=True, source="package", order_id=None, instance_id=None, order=predicted, status=None,
                       status_meaning=None, phase=None, phase_meaning=None, validations=[], validation=None,
-                      request=request)
+                      request=request, **certificate_ids())
         if diff_mode:
             result["diff"] = _diff(before, predicted)
         return result
@@ -817,7 +825,7 @@ def create_order(cas, wanted, all_orders, orders, reason, check_mode=False, diff
     listed = cas.wait_listed(domain, order_id)
     order = normalize_order(listed or {"OrderId": order_id, "Domain": domain, "ProductCode": wanted["product_code"]})
     result = dict(changed=True, source="package", order_id=order_id, instance_id=None, order=order, request=request,
-                  **_state_fields(state, domain))
+                  **_state_fields(cas, state, domain))
     warnings = []
     if created["adopted"]:
         warnings.append(
@@ -851,7 +859,7 @@ def adopt_from_ledger(cas, instances, ledger, wanted, criteria, diff_mode=False)
             item = {"OrderId": entry["id"], "Domain": wanted["domain"], "ProductCode": entry.get("product_code")}
             state = _current_state(cas, item)
             if state is not None and why_not_reusable(entry["id"], state, criteria) is None:
-                return _reused_order(item, state, wanted["domain"], diff_mode)
+                return _reused_order(cas, item, state, wanted["domain"], diff_mode)
         else:
             if wanted["instance_id"] and entry["id"] != wanted["instance_id"]:
                 continue
@@ -889,7 +897,7 @@ def ensure_present(cas, wanted, check_mode=False, diff_mode=False, now_ms=None, 
         if not wanted["force"]:
             reusable, state, passed_over = find_reusable(cas, orders, criteria)
             if reusable is not None:
-                return _reused_order(reusable, state, domain, diff_mode)
+                return _reused_order(cas, reusable, state, domain, diff_mode)
     if source == "package":
         return create_order(cas, wanted, all_orders, orders, why_create(orders, wanted["force"], passed_over),
                             check_mode, diff_mode, ledger)
@@ -1183,7 +1191,8 @@ def _converge(cas, instances, wanted, check_mode, diff_mode, now_ms, ledger=None
 
 def _failed_item(name, error):
     item = {"name": name, "failed": True, "msg": str(error), "changed": False, "source": None, "order_id": None,
-            "instance_id": None, "status": None, "phase": None, "validations": [], "validation": None}
+            "instance_id": None, "status": None, "phase": None, "validations": [], "validation": None,
+            "certificate_id": None, "certificate_identifier": None}
     item.update(error.to_result())
     for field in ("code", "request_id"):
         if getattr(error, field, None):

@@ -312,8 +312,27 @@ not_after:
   returned: always, except with O(certificates)
   type: str
   sample: "2027-02-26T16:40:00Z"
+certificate_id:
+  description:
+    - As RV(alicloud.cas.certificate_request_info#module:certificate_id), the CAS id of the issued certificate, an
+      integer; V(null) until it is issued.
+  returned: always, except with O(certificates)
+  type: int
+  sample: 12000001
+  version_added: 0.5.0
+certificate_identifier:
+  description:
+    - As RV(alicloud.cas.certificate_request_info#module:certificate_identifier), the C(CertIdentifier) of the issued
+      certificate (C(<certificate_id>-<region>), the region being the CAS site's), taken from CAS; V(null) until it
+      is issued.
+  returned: always, except with O(certificates)
+  type: str
+  sample: "12000001-cn-hangzhou"
+  version_added: 0.5.0
 cert_id:
-  description: As RV(alicloud.cas.certificate_request_info#module:cert_id).
+  description:
+    - "Deprecated: use RV(certificate_id); removed in 1.0.0."
+    - RV(certificate_id) as a string.
   returned: always, except with O(certificates)
   type: str
   sample: "12000001"
@@ -333,6 +352,8 @@ certificates:
       RV(alicloud.cas.certificate_request_info#module:certificates) (C(name), C(phase), C(not_after), ...), whose
       C(files) and C(changed) say what was written for it, and C(failed) and C(msg) how it ended. No item ever holds
       key material.
+    - Each item has C(certificate_id) and C(certificate_identifier) (as RV(certificate_id) and
+      RV(certificate_identifier)), and the deprecated C(cert_id) (use C(certificate_id); removed in 1.0.0).
   returned: with O(certificates)
   type: list
   elements: dict
@@ -341,6 +362,9 @@ certificates:
       source: instance
       instance_id: cas-cn-emu000000001
       phase: issued
+      certificate_id: 30000001
+      certificate_identifier: "30000001-cn-hangzhou"
+      cert_id: "30000001"
       files: {fullchain: {path: /etc/ssl/www.example.com.pem, changed: true}}
       changed: true
       failed: false

@@ -121,8 +121,18 @@ instances:
     certificate_id:
       description: C(CertificateId) of the issued certificate, an integer.
       type: int
+    certificate_identifier:
+      description:
+        - C(CertIdentifier) of the issued certificate, C(<certificate_id>-<region>) with the region of the CAS site
+          (C(cn-hangzhou) on the China site, C(ap-southeast-1) on the international one), as CAS gives it.
+        - V(null) until a certificate is issued.
+      type: str
+      sample: "30000001-cn-hangzhou"
+      version_added: 0.5.0
     cert_identifier:
-      description: C(CertIdentifier) of the issued certificate.
+      description:
+        - "Deprecated: use RV(instances[].certificate_identifier); removed in 1.0.0."
+        - C(CertIdentifier) of the issued certificate.
       type: str
     domain:
       description: The first name of the application.
@@ -201,6 +211,8 @@ instances:
       phase_meaning: "the instance is unused: no application has been submitted on it"
       certificate_status: null
       certificate_id: null
+      certificate_identifier: null
+      cert_identifier: null
       domains: []
       domain: null
       spec: ss.dv.t

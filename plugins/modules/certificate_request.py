@@ -521,6 +521,26 @@ phase_meaning:
   type: str
   sample: "waiting for domain validation: publish the validation records"
   version_added: 0.2.0
+certificate_id:
+  description:
+    - The CAS id of the issued certificate, an integer, when RV(phase=issued) (the certificate reused); V(null)
+      otherwise. For an order it is the C(CertId) of C(DescribeCertificateState), for an instance its
+      C(CertificateId). CDN, DCDN and CLB refer to a CAS certificate by it.
+  returned: when O(state=present)
+  type: int
+  sample: 12000001
+  version_added: 0.5.0
+certificate_identifier:
+  description:
+    - The C(CertIdentifier) of the issued certificate, C(<certificate_id>-<region>) with the region of the CAS site
+      (C(cn-hangzhou) on the China site, C(ap-southeast-1) on the international one), when RV(phase=issued);
+      V(null) otherwise. ALB and NLB refer to a CAS certificate by it.
+    - Taken from CAS, never built. For an instance it comes with C(GetInstanceDetail); for an order one
+      C(GetUserCertificateDetail) (without the certificate) is asked once it is issued.
+  returned: when O(state=present)
+  type: str
+  sample: "12000001-cn-hangzhou"
+  version_added: 0.5.0
 validations:
   description:
     - What to publish, one item per name, each in the shape of RV(validation). Empty when nothing is to be
@@ -756,7 +776,8 @@ certificates:
     - With O(certificates), one result per item, in the order of the items. The top-level RV(source),
       RV(order_id) and the other single-request values are not returned then.
     - Each item holds the values a single request returns (RV(source), RV(order_id), RV(instance_id), RV(status),
-      RV(phase), RV(validations), RV(validation), RV(order), RV(instance), RV(request), its own C(warnings), and
+      RV(phase), RV(certificate_id), RV(certificate_identifier), RV(validations), RV(validation), RV(order),
+      RV(instance), RV(request), its own C(warnings), and
       with O(state=absent) RV(withdrawn) and the others), plus RV(certificates[].name), RV(certificates[].failed),
       RV(certificates[].msg) and RV(certificates[].changed).
   returned: when O(certificates) is given

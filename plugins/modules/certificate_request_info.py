@@ -16,6 +16,9 @@ description:
   - A V1.0 order (from resource-package quota) is read with C(DescribeCertificateState). A V2.0 subscription
     instance is read with C(GetInstanceDetail), and its issued certificate is downloaded with
     C(GetUserCertificateDetail) (C(CertId) is the instance's C(CertificateId)).
+  - An issued certificate's ids are returned as RV(certificate_id) and RV(certificate_identifier), the names the
+    deployment to CDN, DCDN and the load balancers takes. For an issued V1.0 order the identifier costs one
+    C(GetUserCertificateDetail) without the certificate, since C(DescribeCertificateState) does not carry it.
   - With O(wait=true), polls until the request reaches one of O(wait_for), all within this one module run. The pause
     between polls starts at O(poll_interval) and doubles up to O(poll_interval_max).
   - With O(certificates), reads and waits for several requests in one run, with one back-off and one O(wait_timeout)
@@ -358,8 +361,31 @@ not_after:
   returned: always, except with O(certificates)
   type: str
   sample: "2027-02-26T16:40:00Z"
+certificate_id:
+  description:
+    - The CAS id of the issued certificate, an integer (for an order, the C(CertId) of C(DescribeCertificateState);
+      for an instance, its C(CertificateId)). CDN, DCDN and CLB refer to a CAS certificate by this id.
+    - V(null) until the certificate is issued.
+  returned: always, except with O(certificates)
+  type: int
+  sample: 12000001
+  version_added: 0.5.0
+certificate_identifier:
+  description:
+    - The C(CertIdentifier) of the issued certificate, C(<certificate_id>-<region>), the region being that of the
+      CAS site (C(cn-hangzhou) on the China site, C(ap-southeast-1) on the international one). ALB and NLB refer
+      to a CAS certificate by it.
+    - Taken from CAS, never built. For an instance it comes with C(GetInstanceDetail); for an order it costs one
+      C(GetUserCertificateDetail) (without the certificate) once the order is issued.
+    - V(null) until the certificate is issued.
+  returned: always, except with O(certificates)
+  type: str
+  sample: "12000001-cn-hangzhou"
+  version_added: 0.5.0
 cert_id:
-  description: ID of the issued certificate in CAS (for an instance, its C(CertificateId)).
+  description:
+    - "Deprecated: use RV(certificate_id); removed in 1.0.0."
+    - RV(certificate_id) as a string.
   returned: always, except with O(certificates)
   type: str
   sample: "12000001"
@@ -417,8 +443,18 @@ certificates:
     not_after:
       description: As RV(not_after).
       type: str
+    certificate_id:
+      description: As RV(certificate_id).
+      type: int
+      version_added: 0.5.0
+    certificate_identifier:
+      description: As RV(certificate_identifier).
+      type: str
+      version_added: 0.5.0
     cert_id:
-      description: As RV(cert_id).
+      description:
+        - "Deprecated: use RV(certificates[].certificate_id); removed in 1.0.0."
+        - As RV(cert_id).
       type: str
     files:
       description: As RV(files), for this entry.
@@ -443,6 +479,8 @@ certificates:
       status: normal
       phase: issued
       not_after: "2027-02-26T16:40:00Z"
+      certificate_id: 30000001
+      certificate_identifier: "30000001-cn-hangzhou"
       cert_id: "30000001"
       files: {fullchain: {path: /etc/ssl/www.example.com.pem, changed: true}}
       changed: true

@@ -18,8 +18,9 @@ DOMAIN = "www.example.com"
 
 # The fewest calls a correct client can make, and why.
 MINIMUM = {
-    "first issuance": (7, "list orders (idempotency) + create + describe (validation record) + zone lookup"
-                          " + add TXT + describe (issued, with certificate and key) + delete TXT"),
+    "first issuance": (8, "list orders (idempotency) + create + describe (validation record) + zone lookup"
+                          " + add TXT + describe (issued, with certificate and key) + certificate detail"
+                          " (the CertIdentifier the deployment needs: no other V1.0 answer has it) + delete TXT"),
     "V2.0 first issuance": (11, "list instances (a pending application to resume, else an inactive TEST one)"
                                 " + list contacts + create the contact (once per account: seed v2 has none)"
                                 " + update instance (names, contact) + apply + instance detail (validation"
@@ -27,8 +28,8 @@ MINIMUM = {
                                 " (certificate and key) + delete TXT; plus polls"),
     "V2.0 second run (unchanged)": (0, "as for V1.0: the files on disk decide, CAS is not asked"),
     "second run (unchanged)": (0, "the files on disk are valid for longer than renew_before_days: nothing to ask"),
-    "first issuance, dv_certificate_source: package": (7, "as the first issuance"),
-    "renewal (5 days left)": (7, "as a first issuance: the old order cannot be renewed in place"),
+    "first issuance, dv_certificate_source: package": (8, "as the first issuance"),
+    "renewal (5 days left)": (8, "as a first issuance: the old order cannot be renewed in place"),
     "state=absent, order issued": (2, "list orders + list instances (source auto withdraws what either flow"
                                       " has pending); issued orders cannot be withdrawn, so nothing else"),
     "state=absent, order pending": (5, "list orders + list instances + describe (confirm the state) + cancel"

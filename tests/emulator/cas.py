@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import ca as ca_module
-from . import domains
+from . import certificates, domains
 from .errors import ApiError, indexed_tags, int_param, invalid_parameter, require
 from .state import Caller, Order, State, now_ms
 
@@ -359,6 +359,7 @@ class CasService:
             certificate_pem, key_pem = order.certificate, order.private_key_pem
             tags, product_code = order.tags, order.product_code
             order_id, instance_id = order.order_id, order.instance_id
+            region = certificates.cert_region(self.state)
         leaf, *chain = x509.load_pem_x509_certificates(certificate_pem.encode())
 
         def common_name(name: x509.Name) -> str:
@@ -376,7 +377,7 @@ class CasService:
         detail = {
             "Id": int(cert_id), "Name": f"cert-{cert_id}", "Common": common_name(leaf.subject),
             "Sans": ",".join(sans), "Issuer": DV_PRODUCTS[product_code][0], "OrderId": order_id,
-            "InstanceId": instance_id, "CertIdentifier": f"{cert_id}-cn-hangzhou",
+            "InstanceId": instance_id, "CertIdentifier": f"{cert_id}-{region}",
             "StartDate": not_before.strftime("%Y-%m-%d"), "EndDate": not_after.strftime("%Y-%m-%d"),
             "NotBefore": stamp_ms(not_before), "NotAfter": stamp_ms(not_after),
             "Expired": stamp_ms(not_after) <= now_ms(), "BuyInAliyun": True,

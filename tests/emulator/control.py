@@ -8,6 +8,7 @@ import time
 
 from .ca import generate_rsa_key
 from .cas import DEFAULT_PRODUCT_CODE, ORDER_TYPES
+from .certificates import SITE_REGIONS
 from .errors import ApiError
 from .state import AccessKey, Order, Quota, Settings, now_ms, validity_days_value
 
@@ -75,6 +76,8 @@ def _check_order_settings(body: dict) -> None:
         raise ControlError(400, "list_lag must be >= 0")
     if body.get("quota_refusal", "documented") not in ("documented", "generic"):
         raise ControlError(400, "quota_refusal must be 'documented' or 'generic'")
+    if body.get("cas_site", "china") not in SITE_REGIONS:
+        raise ControlError(400, f"cas_site must be one of {', '.join(repr(site) for site in SITE_REGIONS)}")
 
 
 class ControlApi:

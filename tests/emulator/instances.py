@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import ca as ca_module
-from . import domains
+from . import certificates, domains
 from .errors import ApiError, indexed_tags, int_param, invalid_parameter, require
 from .state import Caller, State
 
@@ -330,7 +330,7 @@ class InstanceService:
         if certificate is not None:
             view.update(
                 CertificateId=certificate.certificate_id,
-                CertIdentifier=f"{certificate.certificate_id}-cn-hangzhou",
+                CertIdentifier=f"{certificate.certificate_id}-{certificates.cert_region(self.state)}",
                 CertificateNotBefore=self.stamp(_not_before(certificate.leaf).timestamp()),
                 CertificateNotAfter=self.stamp(_not_after(certificate.leaf).timestamp()))
         return view
@@ -581,7 +581,7 @@ class InstanceService:
         not_before, not_after = _not_before(leaf), _not_after(leaf)
         view = {
             "Id": certificate.certificate_id, "InstanceId": certificate.instance_id, "Name": certificate.name,
-            "CertIdentifier": f"{certificate.certificate_id}-cn-hangzhou",
+            "CertIdentifier": f"{certificate.certificate_id}-{certificates.cert_region(self.state)}",
             "Common": certificate.domains[0], "Sans": ",".join(_sans(leaf)),
             "Issuer": self.ca.intermediate.subject.get_attributes_for_oid(
                 x509.NameOID.ORGANIZATION_NAME)[0].value,

@@ -63,6 +63,8 @@ class FakeCasApi:
     """Orders of one account, a call log, and a few switches for the behaviours under test.
 
     The switches mirror the emulator's for what the API leaves UNCONFIRMED:
+    ``site_region`` (the region part of every CertIdentifier: cn-hangzhou on the China site,
+    ap-southeast-1 on the international one; the code under test must take it from CAS),
     ``fresh_list_status`` (how a domain_verify order is listed: CHECKING or PAYED) and
     ``cancel_mode`` (``async``: a cancel shows, and lets the order be deleted, only after one
     more read of the order), and ``list_lag`` (a created order is missing from that many
@@ -70,7 +72,8 @@ class FakeCasApi:
     """
 
     def __init__(self, record_domain_style="zone", zone="example.com", page_size=None, fresh_list_status="CHECKING",
-                 cancel_mode="sync", list_lag=0):
+                 cancel_mode="sync", list_lag=0, site_region="cn-hangzhou"):
+        self.site_region = site_region
         self.orders = {}
         self.list_lag = list_lag
         self.list_calls = 0
@@ -224,6 +227,17 @@ class FakeCasApi:
                 answer["PrivateKey"] = PRIVATE_KEY_PEM
         return answer
 
+    def order_certificate_detail(self, params):
+        """GetUserCertificateDetail of an issued V1.0 order (every order's CertId is 12000001), or None."""
+        issued = [order for order in self.orders.values()
+                  if order["Type"] == "certificate" and self.material[order["OrderId"]]["certificate"]]
+        if str(params["CertId"]) != "12000001" or not issued:
+            return None
+        answer = {"Id": 12000001, "OrderId": issued[0]["OrderId"], "CertIdentifier": "12000001-" + self.site_region}
+        if params.get("CertFilter") != "true":
+            answer["Cert"] = self.material[issued[0]["OrderId"]]["certificate"]
+        return answer
+
     def _read_while_cancelling(self, order):
         """An asynchronous cancel: the first read after it still sees the old state, the next one the cancel."""
         order_id = order["OrderId"]
@@ -302,6 +316,7 @@ class FakeCasApi:
         instance = self.instances[instance_id]
         material = self.instance_material[instance_id]
         instance.update(Status="normal", CertificateStatus="issued", CertificateId=int(instance_id[-3:]) + 7000)
+        instance["CertIdentifier"] = "%d-%s" % (instance["CertificateId"], self.site_region)
         instance.pop("DomainValidationList", None)
         material["days_left"] = days_left
         if material["public_key"] is None:
@@ -386,10 +401,15 @@ class FakeCasApi:
         for instance_id, instance in self.instances.items():
             if instance.get("CertificateId") == int(params["CertId"]):
                 answer = {"Id": instance["CertificateId"], "InstanceId": instance_id,
-                          "Cert": self.instance_material[instance_id]["certificate"]}
-                if instance.get("GenerateCsrMethod") != "upload":
-                    answer["Key"] = PRIVATE_KEY_PEM
+                          "CertIdentifier": "%d-%s" % (instance["CertificateId"], self.site_region)}
+                if params.get("CertFilter") != "true":
+                    answer["Cert"] = self.instance_material[instance_id]["certificate"]
+                    if instance.get("GenerateCsrMethod") != "upload":
+                        answer["Key"] = PRIVATE_KEY_PEM
                 return answer
+        answer = self.order_certificate_detail(params)
+        if answer is not None:
+            return answer
         raise AlibabaCloudError("gone", code="NotFound", http_status=404, action="GetUserCertificateDetail")
 
     def _ListContact(self, params):

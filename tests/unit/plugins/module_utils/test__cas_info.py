@@ -100,6 +100,7 @@ class FakeAccountApi(FakeCasApi):
         instance = self.instances[instance_id]
         certificate_id = 30000000 + len(self.instance_certificates) + 1
         instance.update(Status="normal", CertificateStatus="issued", CertificateId=certificate_id,
+                        CertIdentifier="%d-%s" % (certificate_id, self.site_region),
                         DomainValidationList=None, CertificateNotBefore=instance["not_before_ms"])
         self.instance_certificates[certificate_id] = (make_certificate(instance["Domain"].split(",")[0]), instance_id)
 
@@ -135,9 +136,14 @@ class FakeAccountApi(FakeCasApi):
         return self._public(instance)
 
     def _GetUserCertificateDetail(self, params):
+        if int(params["CertId"]) not in self.instance_certificates:
+            answer = self.order_certificate_detail(params)
+            if answer is None:
+                raise AlibabaCloudError("gone", code="NotFound", http_status=404, action="GetUserCertificateDetail")
+            return answer
         pem, instance_id = self.instance_certificates[int(params["CertId"])]
         return {"Cert": pem, "Key": self.instances[instance_id]["key"], "Id": int(params["CertId"]),
-                "InstanceId": instance_id}
+                "InstanceId": instance_id, "CertIdentifier": "%s-%s" % (params["CertId"], self.site_region)}
 
 
 def refuse_connection():
@@ -214,6 +220,10 @@ def test_waiting_polls_with_a_capped_backoff_until_issued():
     # The fake issues for 90 days, ending 90 days after its fixed "now".
     assert result["not_before"] == "2026-09-21T14:13:20Z" and result["not_after"] == "2026-12-20T14:13:20Z"
     assert result["cert_id"] == "12000001"
+    assert (result["certificate_id"], result["certificate_identifier"]) == (12000001, "12000001-cn-hangzhou")
+    # The identifier is asked once, when the order is issued, without the certificate and key.
+    assert [params for action, params in api.calls if action == "GetUserCertificateDetail"] == [
+        {"CertId": 12000001, "CertFilter": "true"}]
     assert "private_key" not in result and PRIVATE_KEY_PEM not in repr(result)
     assert api.writes() == []
 
@@ -315,6 +325,9 @@ def test_instance_wait_until_issued_downloads_by_certificate_id():
     downloads = [params for action, params in api.calls if action == "GetUserCertificateDetail"]
     assert downloads == [{"CertId": api.instances[instance_id]["CertificateId"]}]
     assert result["cert_id"] == str(api.instances[instance_id]["CertificateId"])
+    certificate_id = api.instances[instance_id]["CertificateId"]
+    assert (result["certificate_id"], result["certificate_identifier"]) == (
+        certificate_id, "%d-cn-hangzhou" % certificate_id)
     assert result["fullchain"] == result["certificate"] + result["chain"]
     assert result["not_after"] > result["not_before"]
     assert hidden == [INSTANCE_KEY_PEM]  # told as soon as read, so the glue can hide it
@@ -722,8 +735,43 @@ def test_instance_flow_and_batch_against_the_emulator(emu, tmp_path, unit):
     assert www_item["phase"] == "issued" and not www_item["failed"] and slow_item["failed"]
     state = {i["instance_id"]: i for i in emu.control.state()["instances"]}
     assert www_item["cert_id"] == str(state[www]["certificate_id"])
+    assert (www_item["certificate_id"], www_item["certificate_identifier"]) == (
+        state[www]["certificate_id"], "%d-cn-hangzhou" % state[www]["certificate_id"])
+    assert (slow_item["certificate_id"], slow_item["certificate_identifier"]) == (None, None)
     key = writer.files[str(tmp_path / "www.key")].decode()
     assert "PRIVATE KEY" in key and hidden == [key] and key not in repr(caught.value.to_result())
     issued = run(instance_id=www)
     assert issued["not_after"] == issued["instance"]["certificate_not_after"]
     assert issued["fullchain"] == writer.files[str(tmp_path / "www.pem")].decode()
+
+
+@pytest.mark.parametrize("region", ["cn-hangzhou", "ap-southeast-1"])
+def test_the_identifier_is_the_one_cas_gives_in_both_flows_single_and_batch(region):
+    api = FakeAccountApi(site_region=region)
+    order_id = api.add_order("www.example.com", kind="certificate")
+    instance_id = api.add_instance("api.example.com")
+    api.issue(instance_id)
+    single = poll(api, order_id=order_id)
+    batch = poll(api, certificates=[{"order_id": order_id}, {"instance_id": instance_id}])
+    by_order, by_instance = batch["certificates"]
+    for item in (single, by_order):
+        assert (item["certificate_id"], item["certificate_identifier"], item["cert_id"]) == (
+            12000001, "12000001-" + region, "12000001")
+    certificate_id = api.instances[instance_id]["CertificateId"]
+    assert (by_instance["certificate_id"], by_instance["certificate_identifier"], by_instance["cert_id"]) == (
+        certificate_id, "%d-%s" % (certificate_id, region), str(certificate_id))
+
+
+def test_an_order_whose_identifier_cas_does_not_know_has_none():
+    api = FakeCasApi()
+    order_id = api.add_order("www.example.com", kind="certificate")
+    api.errors["GetUserCertificateDetail"] = AlibabaCloudError("gone", code="NotFound", http_status=404,
+                                                               action="GetUserCertificateDetail")
+    result = poll(api, order_id=order_id)
+    assert (result["phase"], result["certificate_id"], result["certificate_identifier"]) == (
+        "issued", 12000001, None)
+    api.errors["GetUserCertificateDetail"] = AlibabaCloudError("no", code="Forbidden.RAM", http_status=403,
+                                                               action="GetUserCertificateDetail")
+    with pytest.raises(AlibabaCloudError) as caught:
+        poll(api, order_id=order_id)
+    assert caught.value.code == "Forbidden.RAM"

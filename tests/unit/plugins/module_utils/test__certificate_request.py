@@ -99,6 +99,31 @@ def test_fresh_issued_certificate_is_reused():
     result = converge(api)
     assert (result["changed"], result["order_id"], result["status"]) == (False, order_id, "certificate")
     assert result["validation"] is None
+    assert (result["certificate_id"], result["certificate_identifier"]) == (12000001, "12000001-cn-hangzhou")
+    assert [params for action, params in api.calls if action == "GetUserCertificateDetail"] == [
+        {"CertId": 12000001, "CertFilter": "true"}]
+    assert api.writes() == []
+
+
+@pytest.mark.parametrize("region", ["cn-hangzhou", "ap-southeast-1"])
+def test_the_ids_of_a_reused_certificate_are_cas_own_in_both_flows(region):
+    api = FakeCasApi(site_region=region)
+    api.packages = {"digicert-free-1-free": (5, 0, 0)}
+    api.add_order("www.example.com", kind="certificate", days_left=60)
+    pending = api.add_order("later.example.com")
+    issued = api.add_instance("TEST", status="pending", domains=["api.example.com"], GenerateCsrMethod="online")
+    api.issue_instance(issued)
+    result = run(options(domain=None, certificates=[
+        {"domain": "www.example.com", "source": "package"}, {"domain": "later.example.com", "source": "package"},
+        {"domain": "api.example.com", "source": "instance"}]), lambda: CasClient(api), now_ms=NOW_MS,
+        instances_factory=lambda cas: CasInstancesClient(api, sleep=lambda seconds: None, clock=lambda: 0.0))
+    by_order, by_pending, by_instance = result["certificates"]
+    assert (by_order["certificate_id"], by_order["certificate_identifier"]) == (12000001, "12000001-" + region)
+    assert (by_pending["order_id"], by_pending["certificate_id"], by_pending["certificate_identifier"]) == (
+        pending, None, None)
+    certificate_id = api.instances[issued]["CertificateId"]
+    assert (by_instance["phase"], by_instance["certificate_id"], by_instance["certificate_identifier"]) == (
+        "issued", certificate_id, "%d-%s" % (certificate_id, region))
     assert api.writes() == []
 
 
