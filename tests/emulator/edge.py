@@ -90,6 +90,7 @@ class EdgeServer:
         if found is None:
             return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
         connection.context = self._context_for(*found)
+        connection.edge_server_name = server_name  # for the HTTP answer
         return None
 
     # --- serving ----------------------------------------------------------------------------
@@ -111,7 +112,7 @@ class EdgeServer:
                     tls.recv(4096)  # a request line, if the client sends one
                 except (socket.timeout, ssl.SSLError, OSError):
                     pass
-                name = tls.server_hostname or ""
+                name = getattr(tls, "edge_server_name", "")
                 body = f"served by the alicloud emulator edge for {name}\n".encode()
                 tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n"
                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
