@@ -62,7 +62,8 @@ class EdgeServer:
         """(fullchain_pem, key_pem) presented for ``server_name``, or None."""
         with self.state.lock:
             for product in self.products.values():
-                found = product.edge_material(server_name)
+                edge_material = getattr(product, "edge_material", None)
+                found = edge_material(server_name) if edge_material else None
                 if found:
                     return found
         return None
