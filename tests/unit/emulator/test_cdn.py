@@ -251,15 +251,16 @@ def test_documented_qps_limit_of_set(emu, api):
     """SetCdnDomainSSLCertificate: 30 calls per second per account (API page)."""
     codes = []
     started = time.monotonic()
-    for _attempt in range(40):
+    while len(codes) < 300 and "Throttling.User" not in codes:  # until the first refusal
         response = api.call("SetCdnDomainSSLCertificate", CDN_VERSION, DomainName="www.example.com",
                             SSLProtocol="off")
         codes.append(response.json().get("Code"))
     elapsed = time.monotonic() - started
-    # A full bucket of 30 plus what refilled while the 40 calls ran.
+    # A full bucket of 30, plus what refilled at 30/s while the calls ran (a slow machine
+    # refills more), then the refusal.
     allowed = codes.count(None)
-    assert 30 <= allowed <= 30 + int(elapsed * 30) + 1 and allowed < 40, (allowed, elapsed)
-    assert set(codes) - {None} == {"Throttling.User"}
+    assert codes[-1] == "Throttling.User" and set(codes[:-1]) == {None}
+    assert 30 <= allowed <= 30 + int(elapsed * 30) + 1, (allowed, elapsed)
     throttled = [c for c in emu.control.calls() if c["error_code"] == "Throttling.User"]
     assert throttled[0]["fault"] == "qps" and throttled[0]["status"] == 400
     # Reads have their own (higher) limit and are not affected.

@@ -239,13 +239,13 @@ def test_product_errors_propagate_unchanged(emu, adapter, product):
 
 
 def test_throttled_calls_are_retried_and_land_once(emu, product):
-    """Per-product QPS (here 10/s for each action): a throttled call was never applied, so the
+    """Per-product QPS (here 4/s for each action): a throttled call was never applied, so the
     transport sends it again after its backoff (real sleeps) and every write lands once."""
     certificate = issue(emu)
-    domains = ["d%02d.example.com" % index for index in range(15)]
+    domains = ["d%02d.example.com" % index for index in range(8)]
     for domain in domains:
         seed_domain(emu, product, domain)
-    control(emu, "products/%s/settings" % product, {"qps": 10, "mismatch_refused": False})
+    control(emu, "products/%s/settings" % product, {"qps": 4, "mismatch_refused": False})
     client = RpcClient(emu.base_url, VERSIONS[product], Credentials(DEMO_KEY, DEMO_SECRET), verify=emu.ca_path,
                        retry_policy=RetryPolicy(base_delay=0.2, max_delay=1.0))
     adapter = ADAPTERS[product](lambda region: client)
@@ -253,7 +253,7 @@ def test_throttled_calls_are_retried_and_land_once(emu, product):
     for domain in domains:
         deploy(adapter, {"product": product, "domain": domain, "enable_https": True}, certificate)
     calls = emu.control.calls()
-    assert [c for c in calls if c["error_code"] == "Throttling.User"], "15 reads and 15 writes at 10/s must throttle"
+    assert [c for c in calls if c["error_code"] == "Throttling.User"], "8 reads and 8 writes at 4/s must throttle"
     assert len([c for c in writes(emu, product) if c["status"] == 200]) == len(domains)
     control(emu, "products/%s/settings" % product, {"qps": 0})
     assert {adapter.read({"domain": d}).certificate_id for d in domains} == {certificate.certificate_id}
