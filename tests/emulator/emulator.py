@@ -19,7 +19,8 @@ from .control_client import EmulatorControl
 from .faults import FaultInjector
 from .gateway import Gateway
 from .instances import InstanceService
-from . import cdn  # noqa: F401  # pylint: disable=unused-import  (registers CDN and DCDN)
+# Registers the CDN and DCDN product services.
+from . import cdn  # noqa: F401 pylint: disable=unused-import
 from .edge import EdgeServer
 from .products import build_products
 from .seeds import apply_seed
