@@ -92,7 +92,8 @@ class ControlApi:
             ("POST", "webroots"): self.add_webroot, ("POST", "settings"): self.update_settings,
             ("POST", "faults"): self.set_faults, ("POST", "faults/clear"): self.clear_faults,
             ("POST", "calls/clear"): self.clear_calls, ("POST", "instances"): self.add_instance,
-            ("POST", "orders/bulk"): self.add_orders,
+            ("POST", "orders/bulk"): self.add_orders, ("POST", "deny"): self.deny,
+            ("GET", "edge"): self.get_edge,
         }
 
     def handle(self, method: str, path: str, raw_body: bytes) -> tuple[int, dict]:
@@ -149,8 +150,27 @@ class ControlApi:
             raise ControlError(404, f"no product {name!r}; the emulator serves {', '.join(sorted(self.core.products))}")
         if method == "GET" and not path:
             with self.state.lock:
-                return product.view()
+                return {**product.view(), "guards": self.core.gateway.guards.describe(product)}
+        if method == "POST" and path == "settings" and "qps" in body:
+            # Generic for every product (faults.ProductGuards); the rest is the product's own.
+            body = dict(body)
+            qps = body.pop("qps")
+            if qps is not None and (isinstance(qps, bool) or not isinstance(qps, (int, float))):
+                raise ControlError(400, "qps must be a number >= 0 (0: no limit) or null (the documented limits)")
+            with self.state.lock:
+                self.core.gateway.guards.set_qps(name, qps)
+            if not body:
+                with self.state.lock:
+                    return {"ok": True, "guards": self.core.gateway.guards.describe(product)}
         return product.control(method, path, body)
+
+    def deny(self, body: dict) -> dict:
+        """RAM refusals for an action and/or a product until the next reset."""
+        with self.state.lock:
+            return {"ok": True, "rule": self.core.gateway.guards.deny(body)}
+
+    def get_edge(self, _body: dict) -> dict:
+        return {"host": self.core.edge.host, "port": self.core.edge_port}
 
     def _order_view(self, order) -> dict:
         return {

@@ -20,6 +20,9 @@ from .faults import FaultInjector
 from .gateway import Gateway
 from .cas_certificates import CasCertificateViews
 from .instances import InstanceService
+# Registers the CDN and DCDN product services.
+from . import cdn  # noqa: F401 pylint: disable=unused-import
+from .edge import EdgeServer
 from .products import build_products
 # Imported for their registration lines (PRODUCT_CLASSES.append).
 from . import alb, clb, nlb  # noqa: F401 pylint: disable=unused-import
@@ -59,6 +62,8 @@ class Emulator:
         self.issuer_ca_pem = self.ca.root_pem
         self.base_url = self.control_url = self.ca_path = None
         self.control: EmulatorControl | None = None
+        self.edge = EdgeServer(self.state, self.products, host)
+        self.edge_port: int | None = None
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._tmpdir: str | None = None
@@ -71,7 +76,8 @@ class Emulator:
             for product in self.products.values():
                 product.clear()
             self.faults.configure(self.initial_faults)
-            apply_seed(seed or self.seed, self.state, self.alidns, self.instances)
+            self.gateway.guards.clear()
+            apply_seed(seed or self.seed, self.state, self.alidns, self.instances, self.products)
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> "Emulator":
@@ -94,6 +100,7 @@ class Emulator:
         self.control = EmulatorControl(self.control_url, verify=self.ca_path if self.tls else True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="alicloud-emulator", daemon=True)
         self._thread.start()
+        self.edge_port = self.edge.start()
         if self.state_dir:
             with open(os.path.join(self.state_dir, "emulator.json"), "w", encoding="utf-8") as handle:
                 json.dump(self.info(), handle)
@@ -102,9 +109,10 @@ class Emulator:
     def info(self) -> dict:
         """The CLI's JSON line: where to connect and what to trust."""
         return {"base_url": self.base_url, "ca_path": self.ca_path, "control_url": self.control_url,
-                "pid": os.getpid()}
+                "pid": os.getpid(), "edge_port": self.edge_port}
 
     def stop(self) -> None:
+        self.edge.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

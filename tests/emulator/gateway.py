@@ -12,7 +12,7 @@ import uuid
 
 from . import render, signature
 from .errors import ApiError, missing_parameter
-from .faults import FaultInjector
+from .faults import FaultInjector, ProductGuards
 from .state import AccessKey, Caller, State
 
 COMMON_REQUIRED = ("Action", "Version", "AccessKeyId", "Signature", "SignatureMethod",
@@ -71,6 +71,8 @@ class Gateway:
         self.state = state
         self.faults = faults
         self.by_version = {service.version: service for service in services}
+        # Documented QPS limits and RAM refusals of the deployment products (faults.py).
+        self.guards = ProductGuards()
 
     def handle(self, request: ApiRequest) -> Reply:
         request_id = str(uuid.uuid4()).upper()
@@ -93,7 +95,11 @@ class Gateway:
             call["account_id"] = caller.account_id
             handler = self._resolve(action, envelope.version)
             with self.state.lock:
-                decision = self.faults.decide(caller.account_id, action)
+                refusal = self.guards.check(service, caller, action)
+                decision = self.faults.decide(caller.account_id, action) if refusal is None else None
+            if refusal is not None:
+                call["fault"] = "ram_denied" if refusal.status == 403 else "qps"
+                raise refusal
             call["fault"] = decision.kind
             lose_response = decision.lose_response
             if decision.delay:
@@ -222,6 +228,7 @@ class Gateway:
             "RequestId": request_id, "HostId": service.host_id, "Code": error.code, "Message": error.message,
             "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product={service.product}"
                          f"&requestId={request_id}",
+            **getattr(error, "body_fields", {}),
         }
         data, content_type = render.body("Error", payload, as_json)
         headers = {"Content-Type": content_type, "x-acs-request-id": request_id, **error.headers}

@@ -13,7 +13,10 @@ SEEDS = ("demo", "empty", "v2")
 V2_INSTANCES = (("TEST", "single"), ("TEST", "single"), ("BUY", "single"), ("BUY", "wildcard"))
 
 
-def apply_seed(seed: str, state: State, alidns, instances=None) -> None:
+DEMO_CDN_DOMAIN = "www.example.com"  # HTTPS off: the demo deploys to it with enable_https
+
+
+def apply_seed(seed: str, state: State, alidns, instances=None, products=None) -> None:
     if seed not in SEEDS:
         raise ValueError(f"unknown seed {seed!r}; choose one of {', '.join(SEEDS)}")
     if seed == "empty":
@@ -26,3 +29,5 @@ def apply_seed(seed: str, state: State, alidns, instances=None) -> None:
         return
     for product_code, total in DEMO_QUOTAS.items():
         state.quotas[(DEMO_ACCOUNT_ID, product_code)] = Quota(total=total)
+    if products and "cdn" in products:
+        products["cdn"].add_domain(DEMO_ACCOUNT_ID, DEMO_CDN_DOMAIN, https=False)

@@ -35,6 +35,17 @@ def test_demo_seed(emu):
                                  "quota_refusal": "documented",
                                  "dns_visibility_delay": 0.0, "ttl_floor": 600, "show_size_cap": None,
                                  "record_info_gone_code": "InvalidRR.NoExist", "cas_site": "china"}
+    cdn = requests.get(emu.control_url + "/products/cdn", verify=emu.ca_path, timeout=10).json()
+    assert [(d["domain"], d["https"], d["certificate_id"]) for d in cdn["domains"]] == [("www.example.com", False, None)]
+    dcdn = requests.get(emu.control_url + "/products/dcdn", verify=emu.ca_path, timeout=10).json()
+    assert dcdn["domains"] == []
+
+
+def test_other_seeds_have_no_cdn_domain(emu):
+    for seed in ("empty", "v2"):
+        emu.control.reset(seed)
+        cdn = requests.get(emu.control_url + "/products/cdn", verify=emu.ca_path, timeout=10).json()
+        assert cdn["domains"] == []
 
 
 def test_reset_to_empty_and_back(emu):
@@ -123,7 +134,8 @@ def test_cli_prints_json_line_and_stops_on_sigterm(tmp_path):
         cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
     try:
         info = json.loads(process.stdout.readline())
-        assert set(info) == {"base_url", "ca_path", "control_url", "pid"}
+        assert set(info) == {"base_url", "ca_path", "control_url", "pid", "edge_port"}
+        assert isinstance(info["edge_port"], int) and info["edge_port"] != int(info["base_url"].rsplit(":", 1)[1])
         assert info["pid"] == process.pid
         assert info["ca_path"].startswith(str(tmp_path))
         state = requests.get(info["control_url"] + "/state", verify=info["ca_path"], timeout=10).json()
