@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make demo: issue a DV certificate for www.example.com through the alicloud.cas.dv_certificate
-# role, against the local CAS/Alidns emulator, then show what was issued and which API calls
-# it took. Run it again to see the second run call nothing.
+# role, against the local emulator (CAS, Alidns and the CDN), deploy it to the CDN domain
+# www.example.com, then show what was issued, which API calls it took, that a second run makes
+# no CAS call and only reads the CDN domain, and a TLS handshake with the emulator's edge that
+# gets the issued certificate for www.example.com.
 #
 #   scripts/demo.sh            (or: make demo)
 #   DEMO_ACCOUNT=v2 scripts/demo.sh   (or: make demo DEMO_ACCOUNT=v2)
@@ -11,10 +13,12 @@
 # instance with the modules run ad hoc, one command per step, instead of through the role.
 #
 # Everything it writes goes under .cache/demo/ (gitignored). It leaves nothing running:
-# the emulator is stopped on exit, also on failure or Ctrl-C. The certificate files stay there
-# between runs, as they would on a server: a second `make demo` finds them valid and makes no
-# API call, as the role does in production. DEMO_RESET=1 (make demo DEMO_RESET=1) deletes
-# them first, for a new issuance. It ends by printing the line that makes this checkout usable
+# the emulator is stopped on exit, also on failure or Ctrl-C. The role's demo (v1) starts from
+# fresh files each time: each demo's emulator is a new, empty account, and the CDN takes the
+# certificate by the CAS id of the emulator that issued it; within one demo the second run of
+# the play shows the rerun that costs no CAS call. With DEMO_ACCOUNT=v2 the files stay between
+# runs, as they would on a server: a second `make demo` finds them valid and makes no API call.
+# DEMO_RESET=1 (make demo DEMO_RESET=1) deletes them first, for a new issuance. It ends by printing the line that makes this checkout usable
 # as alicloud.cas from your own shell (scripts/shell.sh --print; or run `make shell`).
 set -euo pipefail
 
@@ -55,6 +59,11 @@ export PATH="$VENV/bin:$PATH"
 # check that costs nothing. DEMO_RESET=1 starts from scratch.
 export DEMO_CERT_DIR="$WORK/certs-$DEMO_ACCOUNT"
 if [[ "${DEMO_RESET:-0}" == 1 ]]; then
+    rm -rf "$WORK"
+elif [[ "$DEMO_ACCOUNT" == v1 && -d "$DEMO_CERT_DIR" ]]; then
+    # The role deploys the certificate to the emulated CDN domain by its CAS id, and this
+    # demo's emulator (a fresh one) never issued the files of the previous demo: start over.
+    echo "Removing the files of the previous demo: this emulator's CAS never issued them, and the CDN takes the certificate by its CAS id"
     rm -rf "$WORK"
 else
     rm -rf "$WORK/emulator" "$WORK/results" "$WORK/ansible"
@@ -99,6 +108,10 @@ echo "API endpoint $ENDPOINT (control API $CONTROL_URL)"
 # The emulator's published demo key; with the real service, export your own key instead.
 export ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tEmulatorDemoKey01
 export ALIBABA_CLOUD_ACCESS_KEY_SECRET=EmulatorDemoSecret0123456789abc
+# The five products the deploy phase talks to answer on the same URL (the role's
+# dv_certificate_cdn_endpoint would do as well).
+export ALIBABA_CLOUD_CDN_ENDPOINT="$ENDPOINT" ALIBABA_CLOUD_DCDN_ENDPOINT="$ENDPOINT" \
+    ALIBABA_CLOUD_CLB_ENDPOINT="$ENDPOINT" ALIBABA_CLOUD_ALB_ENDPOINT="$ENDPOINT" ALIBABA_CLOUD_NLB_ENDPOINT="$ENDPOINT"
 
 run_play() {
     ansible-playbook -i docs/examples/inventory.yml docs/examples/demo.yml \
@@ -218,6 +231,8 @@ PURPOSE = {
     "UpdateInstance": "fill in the application on the instance",
     "ApplyCertificate": "submit the application (spends the instance)",
     "GetUserCertificateDetail": "download the issued certificate and its key",
+    "DescribeDomainCertificateInfo": "read which certificate the CDN domain serves",
+    "SetCdnDomainSSLCertificate": "point the CDN domain at the new certificate (HTTPS on)",
 }
 print("\nAPI calls it took: %d" % len(calls))
 if not calls:
@@ -237,7 +252,7 @@ if [[ "$DEMO_ACCOUNT" == v2 ]]; then
     say "Running the same steps again: the certificate on disk is valid, so nothing is requested"
     issue_on_instance
 else
-    say "Running the same play again: the certificate is still good, so nothing is called or changed"
+    say "Running the same play again: the certificate is still good, so CAS is not asked and the CDN domain only read"
     run_play | tail -n 4
 fi
 "$PY" - "$CONTROL_URL" "$CA_PATH" <<'PYEOF'
@@ -247,8 +262,46 @@ context = ssl.create_default_context(cafile=ca_path)
 with urllib.request.urlopen(control_url + "/calls", context=context) as answer:
     calls = json.load(answer)["calls"]
 writes = [c["action"] for c in calls if not c["action"].startswith(("List", "Get", "Describe"))]
-print("API calls on the second run: %d (writes: %s)" % (len(calls), ", ".join(writes) or "none"))
+cas = [c["action"] for c in calls if c.get("version") == "2020-04-07"]
+print("API calls on the second run: %d (%s; writes: %s; CAS calls: %s)"
+      % (len(calls), ", ".join(c["action"] for c in calls) or "none", ", ".join(writes) or "none", len(cas)))
 PYEOF
+
+if [[ "$DEMO_ACCOUNT" == v1 ]]; then
+    say "What the CDN domain www.example.com serves: a TLS handshake with the emulator's edge"
+    "$PY" - "$WORK/emulator/emulator.json" "$DEMO_CERT_DIR/www.example.com" <<'PYEOF'
+import json, os, socket, ssl, sys, tempfile, urllib.request
+
+from cryptography import x509
+
+info_path, directory = sys.argv[1:3]
+info = json.load(open(info_path))
+api = ssl.create_default_context(cafile=info["ca_path"])
+with urllib.request.urlopen(info["control_url"] + "/ca", context=api) as answer:
+    issuer_ca = json.load(answer)["issuer_ca_pem"]
+with open(os.path.join(directory, "cert.pem"), "rb") as handle:
+    issued = x509.load_pem_x509_certificate(handle.read())
+with open(os.path.join(directory, "cas-certificate.json")) as handle:
+    ids = json.load(handle)
+# Trust only the CA that issued the demo certificate, and check the name as a browser would.
+with tempfile.NamedTemporaryFile("w", suffix=".pem") as ca_file:
+    ca_file.write(issuer_ca)
+    ca_file.flush()
+    edge = ssl.create_default_context(cafile=ca_file.name)
+    with socket.create_connection(("127.0.0.1", int(info["edge_port"])), timeout=10) as sock:
+        with edge.wrap_socket(sock, server_hostname="www.example.com") as tls:
+            served = x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
+            version = tls.version()
+print("  edge      127.0.0.1:%s, SNI www.example.com, %s, chain and name verified" % (info["edge_port"], version))
+print("  serial    %x (served)" % served.serial_number)
+print("  serial    %x (issued, %s/cert.pem)" % (issued.serial_number, os.path.relpath(directory)))
+print("  CAS ids   certificate_id %s, certificate_identifier %s (cas-certificate.json)"
+      % (ids["certificate_id"], ids["certificate_identifier"]))
+if served.serial_number != issued.serial_number:
+    sys.exit("  the CDN domain does not serve the issued certificate")
+print("  the CDN domain serves the certificate the role issued")
+PYEOF
+fi
 
 stop_emulator
 say "Done. The emulator is stopped; the files stay in ${DEMO_CERT_DIR#"$ROOT"/}/ (make demo DEMO_RESET=1 deletes them)."
