@@ -143,6 +143,7 @@ def international_wrap_refused() -> ApiError:
 class ClbService:
     name = "clb"
     version = "2014-05-15"
+    ram_prefix = "slb"  # CLB's API is SLB's: RAM actions are slb:<Action>
     host_id = "slb.aliyuncs.com"
     product = "Slb"
 

@@ -20,12 +20,10 @@ from .faults import FaultInjector
 from .gateway import Gateway
 from .cas_certificates import CasCertificateViews
 from .instances import InstanceService
-# Registers the CDN and DCDN product services.
-from . import cdn  # noqa: F401 pylint: disable=unused-import
 from .edge import EdgeServer
 from .products import build_products
-# Imported for their registration lines (PRODUCT_CLASSES.append).
-from . import alb, clb, nlb  # noqa: F401 pylint: disable=unused-import
+# Imported for their registration lines (PRODUCT_CLASSES.append): the five deployment products.
+from . import alb, cdn, clb, nlb  # noqa: F401 pylint: disable=unused-import
 from .seeds import apply_seed
 from .server import EmulatorHTTPServer
 from .state import Settings, State, validity_days_value
