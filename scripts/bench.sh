@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of alicloud.cas against the local emulator (`make bench`).
 #
-#   scripts/bench.sh [--only client,economy,fleet,fleet-api,polling,emulator,pool,estate,listing]
+#   scripts/bench.sh [--only client,economy,fleet,fleet-api,polling,emulator,pool,estate,listing,deploy]
 #                    [--hosts N] [--forks N] [--qps N]
 #
 # Uses the test venv (VENV, default .venv) made by scripts/venv.sh, which pins the test

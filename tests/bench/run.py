@@ -1,6 +1,6 @@
 """Run every benchmark and print one Markdown report (what `make bench` shows).
 
-    python -m tests.bench.run [--only client,economy,fleet,fleet-api,polling,emulator,pool,estate,listing]
+    python -m tests.bench.run [--only client,economy,fleet,fleet-api,polling,emulator,pool,estate,listing,deploy]
                               [--hosts N] [--output FILE]
 
 Figures, not assertions: the exit status is non-zero only when a benchmark could not run.
@@ -15,7 +15,7 @@ import time
 
 from tests.bench import _common
 
-ALL = ("client", "economy", "fleet", "fleet-api", "polling", "emulator", "pool", "estate", "listing")
+ALL = ("client", "economy", "fleet", "fleet-api", "polling", "emulator", "pool", "estate", "listing", "deploy")
 
 
 def machine():
@@ -109,6 +109,11 @@ def main(argv=None):
     if "listing" in wanted:
         section("6c. Role at scale: listing costs with 1,000 earlier orders", lambda: role_scale.table(
             {"listing": role_scale.listing()}))
+
+    if "deploy" in wanted:
+        from tests.bench import deploy
+        section("7. Deployment (issue 18): 120 targets in one run, and the role with deploy_to",
+                lambda: deploy.table(deploy.run()))
 
     text = "\n".join(report)
     print(text)
