@@ -212,10 +212,11 @@ def module_run(keep=False):
             result[run] = {
                 "rc": done.returncode, "wall": wall, "calls": len(calls), "throttled": throttled,
                 "spans": _spans(calls),
-                    "reads": reads, "writes": writes, "other": other, "goal_wall": goal_wall,
+                "reads": reads, "writes": writes, "other": other, "goal_wall": goal_wall,
                 "qps_seconds": qps_seconds, "actions": _actions(calls),
                 "output": done.stdout[-3000:] if done.returncode != 0 else ""}
-        result["setup"] = {"baseline": _baseline(workdir, inventory), "targets": len(targets), "old": old_id, "new": new_id, "limits": limits,
+        result["setup"] = {"baseline": _baseline(workdir, inventory), "targets": len(targets),
+                           "old": old_id, "new": new_id, "limits": limits,
                            "configuring": configuring, "reads_goal": reads_goal, "writes_goal": writes_goal}
         served = emu.control._call("GET", "products/alb")["listeners"]
         result["setup"]["alb_on_new"] = sum(
