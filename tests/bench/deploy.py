@@ -3,8 +3,9 @@
 Part 1 runs alicloud.cas.certificate_deployment once, as Ansible runs it (ansible-playbook on
 localhost), to point 100 CDN domains, 10 ALB listeners (2 of them through an additional
 certificate) and 10 CLB listeners (two load balancers, one region) from an old certificate to
-a new one with the same names, then runs it again. Part 2 runs the role dv_certificate with
-deploy_to (one or two CDN domains): a rerun, then a forced renewal.
+a new one with the same names, then runs it again twice (certificate_id as the plain id, then
+as the identifier <id>-cn-hangzhou, as the role passes it). Part 2 runs the role dv_certificate with
+deploy_to (its CDN domain): a rerun, then a forced renewal.
 
 Every figure stands beside its goal (issue 18, "Figures, in make bench"); the emulator's
 documented QPS limits and its ALB Configuring window stay as they are. Figures, not assertions.
