@@ -104,6 +104,10 @@ def _certificate_ids(emu, order_ids):
     return [int(orders[order_id]["cert_id"]) for order_id in order_ids]
 
 
+SUMMARY = ("{{ {'changed': deployment.changed, 'failed_targets': deployment.targets | default([])"
+           " | selectattr('failed') | list | length} }}")
+
+
 def _deploy_play(workdir, emu, certificate_id, targets, name):
     args = {"access_key_id": _common.KEY, "access_key_secret": _common.SECRET, "ca_path": emu.ca_path,
             "cas_endpoint": emu.base_url, "cdn_endpoint": emu.base_url, "dcdn_endpoint": emu.base_url,
@@ -114,10 +118,7 @@ def _deploy_play(workdir, emu, certificate_id, targets, name):
         json.dump([{"name": "Deploy", "hosts": "localhost", "gather_facts": False, "tasks": [
             {"name": "certificate_deployment", "alicloud.cas.certificate_deployment": args,
              "register": "deployment"},
-            {"name": "Summary", "ansible.builtin.debug": {"msg": "{{ {'changed': deployment.changed, "
-                                                                 "'failed_targets': deployment.targets | default([])"
-                                                                 " | selectattr('failed') | list | length} }}"}}]}],
-                  handle)
+            {"name": "Summary", "ansible.builtin.debug": {"msg": SUMMARY}}]}], handle)
     return play
 
 
@@ -153,7 +154,8 @@ def _goals(targets):
 
 def _split(calls):
     """(reads, writes, other, throttled) Counters by product; throttled calls are counted apart."""
-    reads, writes, other, throttled = (collections.Counter() for _ in range(4))
+    reads, writes, other, throttled = (collections.Counter(), collections.Counter(), collections.Counter(),
+                                       collections.Counter())
     for call in calls:
         product = _product(call)
         if call.get("fault") == "qps":
@@ -182,7 +184,7 @@ def _baseline(workdir, inventory):
         json.dump([{"name": "Noop", "hosts": "localhost", "gather_facts": False, "tasks": [
             {"name": "ping", "ansible.builtin.ping": {}}]}], handle)
     spent = []
-    for _ in range(2):
+    for _attempt in range(2):
         started = time.monotonic()
         _common.run_playbook(workdir, play, inventory, timeout=300)
         spent.append(time.monotonic() - started)
