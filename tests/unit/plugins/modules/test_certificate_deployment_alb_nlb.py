@@ -314,3 +314,29 @@ def test_edge_handshake_serves_the_deployed_certificate(emu, capsys, product, pr
         {"product": product, "region": REGION, "listener_id": lid}]}, capsys, emu)
     assert done["changed"] and not done.get("failed"), done
     assert _edge_names(emu, server_name) == ["new.example.com", "old.example.com"]
+
+
+@pytest.mark.parametrize("product,protocol", [("alb", "HTTPS"), ("nlb", "TCPSSL")])
+def test_additional_rerun_finishes_a_dissociation_an_earlier_run_lost(emu, capsys, product, protocol):
+    """An earlier run associated the new certificate and lost its dissociation of the old one:
+    the target is not in sync while a dissociable old certificate remains."""
+    plant_certificate(emu, 9711, ["default.example.com"])
+    plant_certificate(emu, 9712, ["shop.example.com"])
+    plant_certificate(emu, 9713, ["shop.example.com", "www.example.com"])
+    lid = seed_listener(emu, product, region=REGION, protocol=protocol, certificate_id=9711,
+                        additional=[9712, 9713])["listener_id"]
+    args = {"certificate_id": "9713",
+            "targets": [{"product": product, "region": REGION, "listener_id": lid, "additional": True}]}
+    emu.control.clear_calls()
+    checked = deploy(args, capsys, emu, check=True)
+    assert checked["changed"] and writes(emu) == []
+    done = deploy(args, capsys, emu)
+    assert done["changed"] and not done.get("failed"), done
+    assert done["targets"][0]["dissociated"] == [{"certificate_id": 9712, "product_reference": ident(9712)}]
+    assert [action for action, status in writes(emu)] == [
+        "DissociateAdditionalCertificatesFromListener" if product == "alb"
+        else "DisassociateAdditionalCertificatesWithListener"]
+    assert settle(emu, product, lid)["additional"] == {ident(9713): "Associated"}
+    emu.control.clear_calls()
+    again = deploy(args, capsys, emu)
+    assert not again["changed"] and writes(emu) == []
