@@ -340,3 +340,86 @@ def test_additional_rerun_finishes_a_dissociation_an_earlier_run_lost(emu, capsy
     emu.control.clear_calls()
     again = deploy(args, capsys, emu)
     assert not again["changed"] and writes(emu) == []
+
+
+# --- batches across products -------------------------------------------------------------------
+
+def _batch(emu):
+    plant_certificate(emu, 9801, ["www.example.com"])
+    plant_certificate(emu, 9802, ["www.example.com"])
+    alb = seed_listener(emu, "alb", region=REGION, certificate_id=9801)["listener_id"]
+    nlb = seed_listener(emu, "nlb", region=REGION, certificate_id=9801)["listener_id"]
+    emu.control._call("POST", "products/cdn/domains", {"domain": "www.example.com", "https": True,
+                                                       "certificate_id": 9801})
+    return alb, nlb
+
+
+def test_batch_with_an_unknown_listener_changes_the_others_and_fails_at_the_end(emu, capsys):
+    alb, nlb = _batch(emu)
+    targets = [{"product": "alb", "region": REGION, "listener_id": alb},
+               {"product": "alb", "region": REGION, "listener_id": "lsn-doesnotexist"},
+               {"product": "nlb", "region": REGION, "listener_id": nlb},
+               {"product": "cdn", "domain": "www.example.com"}]
+    done = deploy({"certificate_id": "9802", "targets": targets}, capsys, emu)
+    assert done["failed"] and "1 of 4 target(s) failed: targets[1]" in done["msg"]
+    assert [(t["changed"], t["failed"]) for t in done["targets"]] == [
+        (True, False), (False, True), (True, False), (True, False)]
+    assert "lsn-doesnotexist" in done["targets"][1]["msg"]
+    assert done["targets"][1]["error"]["code"] == "ResourceNotFound.Listener"
+    assert settle(emu, "alb", alb)["certificate_id"] == ident(9802)
+    assert settle(emu, "nlb", nlb)["certificate_id"] == ident(9802)
+
+
+def test_batch_with_a_permission_refusal_names_the_ram_action_and_the_target(emu, capsys):
+    alb, nlb = _batch(emu)
+    emu.control._call("POST", "deny", {"product": "alb", "action": "UpdateListenerAttribute"})
+    targets = [{"product": "alb", "region": REGION, "listener_id": alb},
+               {"product": "nlb", "region": REGION, "listener_id": nlb}]
+    done = deploy({"certificate_id": "9802", "targets": targets}, capsys, emu)
+    assert done["failed"] and "1 of 2 target(s) failed: targets[0]" in done["msg"]
+    refused, other = done["targets"]
+    assert refused["failed"] and not refused["changed"]
+    assert "alb:UpdateListenerAttribute" in refused["msg"] and alb in refused["msg"]
+    assert other["changed"] and not other["failed"]
+    assert settle(emu, "alb", alb)["certificate_id"] == ident(9801)
+    assert settle(emu, "nlb", nlb)["certificate_id"] == ident(9802)
+
+
+def test_duplicate_targets_are_refused_before_any_call(emu, capsys):
+    emu.control.clear_calls()
+    done = deploy({"certificate_id": "9802", "targets": [
+        {"product": "alb", "region": REGION, "listener_id": "lsn-1"},
+        {"product": "nlb", "region": REGION, "listener_id": "lsn-1"},
+        {"product": "alb", "region": "CN-Hangzhou", "listener_id": " lsn-1"}]}, capsys, emu)
+    assert done["failed"] and "targets[0] and targets[2] name the same target" in done["msg"]
+    assert emu.control.calls() == []
+    assert "exception" not in done
+
+
+@pytest.mark.parametrize("target,option", [
+    ({"product": "alb", "region": REGION}, "targets[2].listener_id"),
+    ({"product": "nlb", "listener_id": "lsn-1"}, "targets[2].region"),
+    ({"product": "alb", "region": REGION, "listener_id": "lsn-2", "domain": "www.example.com"}, "targets[2].domain"),
+    ({"product": "nlb", "region": REGION, "listener_id": "lsn-2", "listener_port": 443}, "targets[2].listener_port"),
+    ({"product": "alb", "region": REGION, "listener_id": "lsn-2", "enable_https": True}, "targets[2].enable_https"),
+    ({"product": "alb", "region": "cn hangzhou", "listener_id": "lsn-2"}, "targets[2].region"),
+])
+def test_bad_input_names_the_option_with_no_traceback_and_no_call(emu, capsys, target, option):
+    emu.control.clear_calls()
+    done = deploy({"certificate_id": "9802", "targets": [
+        {"product": "alb", "region": REGION, "listener_id": "lsn-a"},
+        {"product": "nlb", "region": REGION, "listener_id": "lsn-b"}, target]}, capsys, emu)
+    assert done["failed"] and option in done["msg"], done["msg"]
+    assert "exception" not in done and "Traceback" not in json.dumps(done)
+    assert emu.control.calls() == []
+
+
+def test_bad_input_under_deployments_names_the_path(emu, capsys):
+    emu.control.clear_calls()
+    done = deploy({"deployments": [
+        {"certificate_id": "9802", "targets": [{"product": "alb", "region": REGION, "listener_id": "lsn-a"}]},
+        {"certificate_id": "9803", "targets": [{"product": "nlb", "region": REGION, "listener_id": "lsn-b"},
+                                               {"product": "nlb", "region": REGION, "additional": "yes"}]}]},
+        capsys, emu)
+    assert done["failed"] and "deployments[1].targets[1].listener_id" in done["msg"], done["msg"]
+    assert emu.control.calls() == []
