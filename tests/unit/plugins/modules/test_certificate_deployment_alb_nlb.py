@@ -423,3 +423,21 @@ def test_bad_input_under_deployments_names_the_path(emu, capsys):
         capsys, emu)
     assert done["failed"] and "deployments[1].targets[1].listener_id" in done["msg"], done["msg"]
     assert emu.control.calls() == []
+
+
+@pytest.mark.parametrize("keeps_own", [True, False])
+def test_alb_quic_paired_listener_gets_the_additional_certificate_too(emu, capsys, keeps_own):
+    plant_certificate(emu, 9721, ["default.example.com"])
+    plant_certificate(emu, 9722, ["shop.example.com"])
+    plant_certificate(emu, 9723, ["shop.example.com"])
+    product_settings(emu, "alb", quic_keeps_own_certificate=keeps_own)
+    seeded = seed_listener(emu, "alb", region=REGION, certificate_id=9721, additional=[9722],
+                           quic={"additional": [9722]})
+    lid, quic_id = seeded["listener_id"], seeded["quic_listener_id"]
+    args = {"certificate_id": "9723",
+            "targets": [{"product": "alb", "region": REGION, "listener_id": lid, "additional": True}]}
+    _checked, done = check_run_rerun_check(emu, capsys, args)
+    assert quic_id in done["targets"][0]["quic"]
+    assert ("keeps certificates of its own" in done["targets"][0]["quic"]) is keeps_own
+    assert settle(emu, "alb", lid)["additional"] == {ident(9723): "Associated"}
+    assert settle(emu, "alb", quic_id)["additional"] == {ident(9723): "Associated"}
