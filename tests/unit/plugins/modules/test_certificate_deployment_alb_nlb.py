@@ -441,3 +441,46 @@ def test_alb_quic_paired_listener_gets_the_additional_certificate_too(emu, capsy
     assert ("keeps certificates of its own" in done["targets"][0]["quic"]) is keeps_own
     assert settle(emu, "alb", lid)["additional"] == {ident(9723): "Associated"}
     assert settle(emu, "alb", quic_id)["additional"] == {ident(9723): "Associated"}
+
+
+@pytest.mark.parametrize("product,protocol,additional,action", [
+    ("alb", "HTTPS", False, "UpdateListenerAttribute"),
+    ("nlb", "TCPSSL", False, "UpdateListenerAttribute"),
+    ("alb", "HTTPS", True, "AssociateAdditionalCertificatesWithListener"),
+    ("nlb", "TCPSSL", True, "AssociateAdditionalCertificatesWithListener")])
+def test_a_lost_answer_to_a_write_is_confirmed_by_a_read_not_sent_twice(emu, capsys, product, protocol, additional,
+                                                                        action):
+    plant_certificate(emu, 9731, ["www.example.com"])
+    plant_certificate(emu, 9732, ["www.example.com"])
+    lid = seed_listener(emu, product, region=REGION, protocol=protocol, certificate_id=9731)["listener_id"]
+    emu.control.set_faults(lose_response={"count": 1, "actions": [action]})
+    emu.control.clear_calls()
+    done = deploy({"certificate_id": "9732", "targets": [
+        {"product": product, "region": REGION, "listener_id": lid, "additional": additional}]}, capsys, emu)
+    emu.control.clear_faults()
+    assert done["changed"] and not done.get("failed"), done
+    assert [entry for entry in writes(emu) if entry[0] == action] == [(action, 200)]
+    state = settle(emu, product, lid)
+    if additional:
+        assert state["additional"] == {ident(9732): "Associated"}
+    else:
+        assert state["certificate_id"] == ident(9732)
+
+
+@pytest.mark.parametrize("product,protocol", [("alb", "HTTPS"), ("nlb", "TCPSSL")])
+def test_listeners_of_one_load_balancer_are_written_one_after_the_other(emu, capsys, product, protocol):
+    """With the whole load balancer Configuring after a write, the second listener is written
+    only once the first write is done: no IncorrectStatus refusal is ever provoked."""
+    plant_certificate(emu, 9741, ["www.example.com"])
+    plant_certificate(emu, 9742, ["www.example.com"])
+    product_settings(emu, product, configuring_scope="load_balancer", configuring_seconds=0.3)
+    first = seed_listener(emu, product, region=REGION, protocol=protocol, certificate_id=9741, port=443)
+    second = seed_listener(emu, product, region=REGION, protocol=protocol, certificate_id=9741, port=8443,
+                           load_balancer_id=first["load_balancer_id"])
+    emu.control.clear_calls()
+    done = deploy({"certificate_id": "9742", "targets": [
+        {"product": product, "region": REGION, "listener_id": first["listener_id"]},
+        {"product": product, "region": REGION, "listener_id": second["listener_id"]}]}, capsys, emu)
+    assert done["changed"] and not done.get("failed"), done
+    assert writes(emu) == [("UpdateListenerAttribute", 200)] * 2
+    assert settle(emu, product, second["listener_id"])["certificate_id"] == ident(9742)
