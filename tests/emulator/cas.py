@@ -400,6 +400,8 @@ class CasService:
                 for c in [leaf, *chain]],
             "Tags": [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in tags],
         }
+        if order_id is None:  # an upload: no order, no instance
+            del detail["OrderId"], detail["InstanceId"]
         if params.get("CertFilter", "").lower() != "true":
             detail["Cert"] = certificate_pem
             if key_pem is not None:
