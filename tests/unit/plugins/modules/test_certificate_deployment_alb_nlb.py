@@ -484,3 +484,23 @@ def test_listeners_of_one_load_balancer_are_written_one_after_the_other(emu, cap
     assert done["changed"] and not done.get("failed"), done
     assert writes(emu) == [("UpdateListenerAttribute", 200)] * 2
     assert settle(emu, product, second["listener_id"])["certificate_id"] == ident(9742)
+
+
+def test_rerun_costs_only_the_reads(emu, capsys):
+    """The issue's budget: 1 read per default target, 2 per target with additional, and no CAS
+    call when certificate_id is the identifier and every target is in sync."""
+    plant_certificate(emu, 9751, ["www.example.com"])
+    plant_certificate(emu, 9752, ["www.example.com"])
+    targets = []
+    for product, protocol in (("alb", "HTTPS"), ("nlb", "TCPSSL")):
+        lid = seed_listener(emu, product, region=REGION, protocol=protocol, certificate_id=9751)["listener_id"]
+        targets.append({"product": product, "region": REGION, "listener_id": lid})
+        lid = seed_listener(emu, product, region=REGION, protocol=protocol, certificate_id=9751)["listener_id"]
+        targets.append({"product": product, "region": REGION, "listener_id": lid, "additional": True})
+    args = {"certificate_id": ident(9752), "targets": targets}
+    assert deploy(args, capsys, emu)["changed"]
+    emu.control.clear_calls()
+    again = deploy(args, capsys, emu)
+    assert not again["changed"] and not again.get("failed"), again
+    actions = sorted(call["action"] for call in emu.control.calls())
+    assert actions == ["GetListenerAttribute"] * 4 + ["ListListenerCertificates"] * 2, actions
