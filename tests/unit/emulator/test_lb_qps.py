@@ -29,11 +29,11 @@ def test_listener_writes_are_throttled_past_200_per_minute_and_reads_are_not(emu
                     retry_policy=RetryPolicy(max_attempts=1))
     params = {"ListenerId": listener_id, "RegionId": "cn-hangzhou"}
     emu.control.clear_calls()
-    for _ in range(20):
+    for _attempt in range(20):
         rpc.call("GetListenerAttribute", params)
     assert all(call["status"] == 200 for call in emu.control.calls())
     emu.control.clear_calls()
-    for _ in range(6):
+    for _attempt in range(6):
         # (the transport waits and retries a throttled call; the call log shows each refusal)
         rpc.call("UpdateListenerAttribute", dict(params, **{parameter: "9901-cn-hangzhou"}), reconcile=lambda: None)
     log = [(call["status"], call["error_code"]) for call in emu.control.calls()
@@ -43,6 +43,6 @@ def test_listener_writes_are_throttled_past_200_per_minute_and_reads_are_not(emu
     assert view["guards"]["documented_qps"]["UpdateListenerAttribute"] == pytest.approx(200 / 60)
     emu.control._call("POST", "products/%s/settings" % product, {"qps": 0})
     emu.control.clear_calls()
-    for _ in range(6):
+    for _attempt in range(6):
         rpc.call("UpdateListenerAttribute", dict(params, **{parameter: "9901-cn-hangzhou"}), reconcile=lambda: None)
     assert all(call["status"] == 200 for call in emu.control.calls())
