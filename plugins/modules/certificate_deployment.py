@@ -196,6 +196,14 @@ targets:
       type: list
       elements: dict
       returned: when some were removed
+    quic:
+      description:
+        - For an ALB HTTPS listener paired with a QUIC listener, what was done to the QUIC listener, so
+          that HTTP/3 clients do not keep getting the old certificate (whether a QUIC listener keeps
+          certificates of its own is not documented; both cases are handled).
+      type: str
+      returned: when an ALB HTTPS listener paired with a QUIC listener was written
+      sample: QUIC listener lsn-2 (paired with this HTTPS listener) keeps a certificate of its own; updated it too.
 deployments:
   description: With O(deployments), one entry per item, each with RV(certificate) and RV(targets) as above.
   returned: with O(deployments)

@@ -18,6 +18,13 @@ class AlbService(ListenerService):
     max_page = 100
     default_parameter = "Certificates"
     additional_parameter = "Certificates"
+    # Per account, as the API pages (api.aliyun.com, "流控信息") give them: UpdateListenerAttribute,
+    # AssociateAdditionalCertificatesWithListener and DissociateAdditionalCertificatesFromListener
+    # 200 per 60 s. The reads' pages state no limit: 100/s is UNCONFIRMED (a plausible read limit,
+    # like CDN's Describe calls).
+    qps_limits = {"UpdateListenerAttribute": 200 / 60, "AssociateAdditionalCertificatesWithListener": 200 / 60,
+                  "DissociateAdditionalCertificatesFromListener": 200 / 60,
+                  "GetListenerAttribute": 100, "ListListenerCertificates": 100}
 
     def __init__(self, state, certificates) -> None:
         super().__init__(state, certificates)

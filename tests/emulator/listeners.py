@@ -32,8 +32,8 @@ class ListenerSettings:
     # ("load_balancer"). UNCONFIRMED.
     configuring_scope: str = "listener"
     # ALB only. UNCONFIRMED: true, a QUIC listener paired with an HTTPS listener (QuicConfig)
-    # keeps a certificate of its own that is updated separately; false, it serves the HTTPS
-    # listener's certificate (and a write to either changes both).
+    # keeps certificates of its own (default and additional) that are updated separately; false,
+    # it serves the HTTPS listener's certificates (and a write to either changes both).
     quic_keeps_own_certificate: bool = True
 
 
@@ -199,9 +199,11 @@ class ListenerService:
             for value in certificate_ids:
                 self._check_identifier(caller, self.additional_parameter, value)
             self._dry_run(params)
+            # A QUIC listener that follows its HTTPS listener shares its additional certificates too.
+            additional = self._certificate_holder(listener).additional
             for value in certificate_ids:
-                if listener.additional.get(value) != "Associated":
-                    listener.additional[value] = "Associating"
+                if additional.get(value) != "Associated":
+                    additional[value] = "Associating"
             return self._after_write(caller, params, action, listener)
 
     def _dissociate(self, caller, params: dict, action: str, certificate_ids: list[str]) -> dict:
@@ -212,9 +214,10 @@ class ListenerService:
             if not certificate_ids:
                 raise invalid_parameter(self.additional_parameter, "At least one certificate is required.")
             self._dry_run(params)
+            additional = self._certificate_holder(listener).additional
             for value in certificate_ids:
-                if value in listener.additional:
-                    listener.additional[value] = self.dissociating
+                if value in additional:
+                    additional[value] = self.dissociating
             return self._after_write(caller, params, action, listener)
 
     def _certificate_entries(self, listener: Listener) -> list[dict]:
@@ -223,7 +226,8 @@ class ListenerService:
         if holder.default:
             entries.append({"CertificateId": holder.default, "IsDefault": True, "CertificateType": "Server",
                             "Status": "Associated"})
-        for identifier, status in listener.additional.items():
+        self._settle(holder)
+        for identifier, status in holder.additional.items():
             entries.append({"CertificateId": identifier, "IsDefault": False, "CertificateType": "Server",
                             "Status": status})
         return entries
@@ -344,7 +348,7 @@ class ListenerService:
                 "region": listener.region, "load_balancer_id": listener.load_balancer_id,
                 "protocol": listener.protocol, "port": listener.port, "status": status,
                 "certificate_id": self._certificate_holder(listener).default,
-                "additional": dict(listener.additional), "service_managed": listener.service_managed,
+                "additional": dict(self._certificate_holder(listener).additional), "service_managed": listener.service_managed,
                 "quic_listener_id": listener.quic_listener_id, "paired_https_id": listener.paired_https_id,
             })
         return {"listeners": listeners, "settings": dataclasses.asdict(self.settings)}

@@ -24,6 +24,11 @@ class NlbService(ListenerService):
     incorrect_status = "IncorrectStatus.listener"
     default_parameter = "CertificateIds"
     additional_parameter = "AdditionalCertificateIds"
+    # UNCONFIRMED: the NLB API pages state no per-action limit. Assumed like ALB's documented
+    # 200 per 60 s for the writes, and 100/s for the reads.
+    qps_limits = {"UpdateListenerAttribute": 200 / 60, "AssociateAdditionalCertificatesWithListener": 200 / 60,
+                  "DisassociateAdditionalCertificatesWithListener": 200 / 60,
+                  "GetListenerAttribute": 100, "ListListenerCertificates": 100}
 
     def __init__(self, state, certificates) -> None:
         super().__init__(state, certificates)

@@ -371,7 +371,7 @@ def _deploy_target(target, adapter, wanted, certificates, check_mode):
         outcome["previous"] = served.previous()
         comparable = wanted.comparable()
         outcome["certificate_id"] = comparable.certificate_id
-        if adapter.in_sync(target, served, comparable):
+        if adapter.in_sync(target, served, comparable) and not _dissociation_left(target, served, wanted, certificates):
             # No CAS read for a target in sync: its names are the product's, or the certificate's when read anyway.
             known = wanted.known()
             before.update(certificate_id=served.certificate_id, names=served.names, not_after=served.not_after)
@@ -414,6 +414,18 @@ def _deploy_target(target, adapter, wanted, certificates, check_mode):
         if served is not None:
             failure["previous"] = served.previous()
         return failure, (before, dict(before))
+
+
+def _dissociation_left(target, served, wanted, certificates):
+    """True for an additional target that serves the certificate already but still holds an
+    old one it should have dissociated: an earlier run associated the new certificate and its
+    dissociation was lost. Only then are the other certificates' names read."""
+    if not target.get("additional"):
+        return False
+    wanted_id = wanted.comparable().certificate_id
+    if not any(entry.certificate_id not in (None, wanted_id) for entry in served.additional or ()):
+        return False
+    return bool(_covered_additional(served, wanted.full(), certificates))
 
 
 def _covered_additional(served, certificate, certificates):

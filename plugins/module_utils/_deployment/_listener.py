@@ -110,8 +110,9 @@ class ListenerAdapter(Adapter):
         wanted = certificate.certificate_identifier
         if target.get("additional"):
             # The default certificate counts: it is an Associated entry of the listener too.
-            return served.product_reference == wanted or any(
+            here = served.product_reference == wanted or any(
                 entry.product_reference == wanted for entry in served.additional or ())
+            return here and self.paired_in_sync(served, wanted)
         return served.product_reference == wanted and self.paired_in_sync(served, wanted)
 
     def apply(self, plan):
@@ -127,6 +128,9 @@ class ListenerAdapter(Adapter):
         return True
 
     def after_default_write(self, plan):
+        return {}
+
+    def after_additional_write(self, plan, dissociated):
         return {}
 
     # --- the writes ------------------------------------------------------------------------
@@ -149,28 +153,35 @@ class ListenerAdapter(Adapter):
 
     def _apply_additional(self, plan):
         target = plan.target
-        region, listener_id = target["region"], target["listener_id"]
         wanted = plan.certificate.certificate_identifier
+        old = [entry.product_reference for entry in plan.dissociate if entry.product_reference != wanted]
+        self.associate_then_dissociate(target["region"], target["listener_id"], wanted, old)
+        result = {"dissociated": old} if old else {}
+        result.update(self.after_additional_write(plan, old))
+        return result
+
+    def associate_then_dissociate(self, region, listener_id, wanted, old):
+        """Associate ``wanted`` with the listener (unless it is there already), wait until it is
+        Associated, then dissociate the identifiers ``old``, a batch at a time."""
+        where = {"region": region, "listener_id": listener_id}
         self.wait_ready(region, listener_id)
 
         def associated():
-            status = self._status_of(target, wanted)
+            status = self._status_of(where, wanted)
             return {"confirmed": True} if status in (ASSOCIATING, ASSOCIATED) else None
-        if self._status_of(target, wanted) not in (ASSOCIATING, ASSOCIATED):
+        if self._status_of(where, wanted) not in (ASSOCIATING, ASSOCIATED):
             self._write(region, listener_id, "AssociateAdditionalCertificatesWithListener",
                         self.additional_parameters([wanted]), associated)
-        self.wait_ready(region, listener_id, until_associated=(target, wanted))
-        old = [entry.product_reference for entry in plan.dissociate if entry.product_reference != wanted]
+        self.wait_ready(region, listener_id, until_associated=(where, wanted))
         for start in range(0, len(old), self.dissociate_batch):
             batch = old[start:start + self.dissociate_batch]
 
             def dissociated(batch=batch):
-                listed = {entry.get("CertificateId"): entry.get("Status") for entry in self._certificates(target)}
+                listed = {entry.get("CertificateId"): entry.get("Status") for entry in self._certificates(where)}
                 return {"confirmed": True} if all(listed.get(i) in (None, "Diassociating", "Dissociating")
                                                   for i in batch) else None
             self._write(region, listener_id, self.dissociate_action, self.additional_parameters(batch), dissociated)
             self.wait_ready(region, listener_id)
-        return {"dissociated": old} if old else {}
 
     def _write(self, region, listener_id, action, parameters, applied):
         """One write with one ClientToken, kept when the transport retries it and when the
