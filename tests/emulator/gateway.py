@@ -88,6 +88,9 @@ class Gateway:
             "product": service.product, "access_key_id": envelope.access_key_id, "account_id": None,
             "signature_version": envelope.signature_version,
             "status": None, "error_code": None, "fault": None, "request_id": request_id,
+            # Where each parameter travelled (names only, never values): a private key must be
+            # in the form body, never in a URL.
+            "query_params": sorted(request.query), "body_params": sorted(request.form),
         }
         lose_response = False
         try:
