@@ -207,15 +207,16 @@ def test_https_off_is_refused_without_enable_https_and_switched_on_with_it(emu, 
     assert not again["changed"]
 
 
-def test_a_lost_set_answer_makes_one_write(emu, capsys):
+@pytest.mark.parametrize("name, action", [("cdn", "SetCdnDomainSSLCertificate"), ("dcdn", "SetDcdnDomainSSLCertificate")])
+def test_a_lost_set_answer_makes_one_write(emu, capsys, name, action):
     upload(emu, 8801, ["www.example.com"])
     upload(emu, 8802, ["www.example.com"])
-    SCENARIOS["cdn"](emu)
-    emu.control.set_faults(lose_response={"count": 1, "actions": ["SetCdnDomainSSLCertificate"]})
+    SCENARIOS[name](emu)
+    emu.control.set_faults(lose_response={"count": 1, "actions": [action]})
     emu.control.clear_calls()
-    done = run(certificate_deployment, {"certificate_id": "8802", "targets": [TARGETS["cdn"]]}, capsys, emu)
+    done = run(certificate_deployment, {"certificate_id": "8802", "targets": [TARGETS[name]]}, capsys, emu)
     assert done["changed"] and not done.get("failed"), done
-    sets = [c for c in emu.control.calls() if c["action"] == "SetCdnDomainSSLCertificate"]
+    sets = [c for c in emu.control.calls() if c["action"] == action]
     assert [c["fault"] for c in sets] == ["lose"]
     assert handshake(emu, "www.example.com") == leaf(emu, 8802)
 
@@ -292,7 +293,8 @@ def test_info_reports_every_product_without_writing(emu, capsys):
     assert writes(emu) == []
 
 
-def test_private_key_of_the_pem_fallback_is_not_in_the_result(emu, capsys):
+@pytest.mark.parametrize("signature_version", ["v2", "v3"])
+def test_private_key_of_the_pem_fallback_is_not_in_the_result(emu, capsys, signature_version):
     emu.control.settings(cas_site="international")
     upload(emu, 8802, ["www.example.com"])
     from tests.emulator import certificates
@@ -300,9 +302,67 @@ def test_private_key_of_the_pem_fallback_is_not_in_the_result(emu, capsys):
     with emu.state.lock:
         key_pem = certificates.find_certificate(emu.state, DEMO_ACCOUNT, 8802).private_key_pem
     seed_lb(emu, None, region="ap-southeast-1")
+    emu.control.clear_calls()
     done = run(certificate_deployment, {"site": "international", "certificate_id": "8802",
+                                        "signature_version": signature_version,
                                         "targets": [clb_target(region="ap-southeast-1")]}, capsys, emu, diff=True)
     assert done["targets"][0]["uploaded"] == "pem", done
+    (pem_upload,) = [c for c in emu.control.calls() if c["action"] == "UploadServerCertificate" and c["status"] == 200]
+    assert pem_upload["signature_version"] == signature_version
+    assert {"PrivateKey", "ServerCertificate"} <= set(pem_upload["body_params"])
+    assert not {"PrivateKey", "ServerCertificate"} & set(pem_upload["query_params"])
     body = "".join(key_pem.splitlines()[1:-1])
     text = json.dumps(done)
     assert body[:40] not in text and "PRIVATE KEY" not in text
+
+
+def test_a_permission_refusal_names_the_ram_action_and_writes_nothing_else(emu, capsys):
+    upload(emu, 8801, ["www.example.com"])
+    upload(emu, 8802, ["www.example.com"])
+    seed_lb(emu, 8801)
+    SCENARIOS["cdn"](emu)
+    emu.control._post("deny", action="UploadServerCertificate")
+    emu.control.clear_calls()
+    result = run(certificate_deployment, {"certificate_id": "8802", "targets": [clb_target(), TARGETS["cdn"]]},
+                 capsys, emu)
+    assert result["failed"] and "1 of 2 target(s) failed: targets[0]" in result["msg"]
+    clb, cdn = result["targets"]
+    assert clb["failed"] and "slb:UploadServerCertificate" in clb["msg"] and "lb-e2e:443" in clb["msg"]
+    assert not cdn["failed"] and cdn["changed"]
+    assert writes(emu) == ["UploadServerCertificate", "SetCdnDomainSSLCertificate"]
+    assert handshake(emu, "lb-e2e-443.clb.edge.test") == leaf(emu, 8801)
+
+
+def test_deployments_batch_with_one_failing_target(emu, capsys):
+    upload(emu, 8801, ["www.example.com", "shop.example.com"])
+    upload(emu, 8802, ["www.example.com", "shop.example.com"])
+    upload(emu, 8803, ["other.example.com"])
+    SCENARIOS["clb-sni"](emu)
+    product(emu, "dcdn", "domains", domain="other.example.com", https=True, certificate_id=8803)
+    emu.control.clear_calls()
+    result = run(certificate_deployment, {"deployments": [
+        {"certificate_id": "8802", "targets": [clb_target(domain="shop.example.com"), clb_target()]},
+        {"certificate_id": "8802", "targets": [{"product": "dcdn", "domain": "other.example.com"}]},
+    ]}, capsys, emu)
+    assert result["failed"] and "deployments[1].targets[0]" in result["msg"]
+    first, second = result["deployments"]
+    assert [t["changed"] for t in first["targets"]] == [True, True] and first["certificate"]["certificate_id"] == 8802
+    assert second["targets"][0]["failed"] and "does not cover other.example.com" in second["targets"][0]["msg"]
+    # One wrapper for both targets of the region, never one per target; nothing written to DCDN.
+    assert writes(emu) == ["UploadServerCertificate", "SetDomainExtensionAttribute",
+                           "SetLoadBalancerHTTPSListenerAttribute"]
+
+
+def test_a_rerun_by_identifier_asks_cas_nothing(emu, capsys):
+    upload(emu, 8801, ["www.example.com"])
+    upload(emu, 8802, ["www.example.com", "shop.example.com"])
+    SCENARIOS["cdn"](emu)
+    seed_lb(emu, 8802)
+    args = {"certificate_id": "8802-cn-hangzhou", "targets": [TARGETS["cdn"], clb_target()]}
+    first = run(certificate_deployment, args, capsys, emu)
+    assert first["changed"] and not first.get("failed"), first
+    emu.control.clear_calls()
+    again = run(certificate_deployment, args, capsys, emu)
+    assert not again["changed"] and not again.get("failed"), again
+    assert [c for c in emu.control.calls() if c["product"] == "Cas"] == []
+    assert writes(emu) == []
