@@ -159,10 +159,14 @@ def test_check_run_rerun_check_and_info(emu, capsys, kind):
     assert writes(emu) == []
 
 
-@pytest.mark.parametrize("kind", ["cdn", "clb-sni"])
-def test_a_domain_mismatch_is_refused_without_a_write(emu, capsys, kind):
+@pytest.mark.parametrize("kind, mismatch_refused", [("cdn", True), ("cdn", False), ("dcdn", False), ("clb-sni", None)])
+def test_a_domain_mismatch_is_refused_without_a_write(emu, capsys, kind, mismatch_refused):
+    """Refused by the module before any write, whether or not the product would refuse it
+    (the CDN/DCDN emulator's UNCONFIRMED mismatch_refused switch, both ways)."""
     upload(emu, 8801, ["www.example.com", "shop.example.com"])
     upload(emu, 8803, ["other.example.com"])
+    if mismatch_refused is not None:
+        product(emu, kind, "settings", mismatch_refused=mismatch_refused)
     SCENARIOS[kind](emu)
     emu.control.clear_calls()
     result = run(certificate_deployment, {"certificate_id": "8803", "targets": [TARGETS[kind]]}, capsys, emu)
@@ -277,6 +281,20 @@ def test_domain_selects_the_newest_covering_certificate(emu, capsys):
     assert done["changed"] and done["certificate"]["certificate_id"] == 8805, done
     assert "www.example.com" in done["certificate"]["selected"]
     assert handshake(emu, "www.example.com") == leaf(emu, 8805)
+
+
+def test_domain_selection_covers_every_target(emu, capsys):
+    upload(emu, 8801, ["www.example.com", "shop.example.com"], days_before=30)
+    upload(emu, 8805, ["*.example.com"], days_before=2)
+    upload(emu, 8808, ["www.example.com"], days_before=0)                 # newest, but not for shop
+    SCENARIOS["cdn"](emu)
+    SCENARIOS["clb-sni"](emu)
+    emu.control.clear_calls()
+    done = run(certificate_deployment, {"domain": "www.example.com", "targets": [TARGETS["cdn"], TARGETS["clb-sni"]]},
+               capsys, emu)
+    assert done["changed"] and not done.get("failed"), done
+    assert done["certificate"]["certificate_id"] == 8805 and [t["certificate_id"] for t in done["targets"]] == [8805] * 2
+    assert handshake(emu, "www.example.com") == leaf(emu, 8805) == handshake(emu, "shop.example.com")
 
 
 def test_info_reports_every_product_without_writing(emu, capsys):
