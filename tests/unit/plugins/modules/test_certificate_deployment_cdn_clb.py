@@ -114,8 +114,6 @@ EDGE_NAMES = {"cdn": "www.example.com", "dcdn": "www.example.com", "clb": "lb-e2
 def test_check_run_rerun_check_and_info(emu, capsys, kind):
     upload(emu, 8801, ["www.example.com", "shop.example.com"], days_before=30)
     upload(emu, 8802, ["www.example.com", "shop.example.com", "example.com"], days_before=1)
-    if kind == "dcdn":
-        product(emu, "dcdn", "settings", qps=0)
     SCENARIOS[kind](emu)
     args = {"certificate_id": "8802", "targets": [TARGETS[kind]]}
     emu.control.clear_calls()
