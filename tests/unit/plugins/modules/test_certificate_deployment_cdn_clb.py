@@ -382,3 +382,19 @@ def test_a_rerun_by_identifier_asks_cas_nothing(emu, capsys):
     assert not again["changed"] and not again.get("failed"), again
     assert [c for c in emu.control.calls() if c["product"] == "Cas"] == []
     assert writes(emu) == []
+
+
+def test_throttling_under_a_low_qps_limit_is_waited_out_with_one_upload(emu, capsys):
+    upload(emu, 8801, ["www.example.com"])
+    upload(emu, 8802, ["www.example.com"])
+    product(emu, "clb", "load_balancers", region=REGION, load_balancer_id="lb-e2e",
+            listeners=[{"port": 443, "certificate_id": 8801}, {"port": 8443, "certificate_id": 8801}])
+    product(emu, "clb", "settings", qps=1)
+    emu.control.clear_calls()
+    done = run(certificate_deployment, {"certificate_id": "8802", "targets": [clb_target(), clb_target(8443)]},
+               capsys, emu)
+    assert done["changed"] and not done.get("failed"), done
+    calls = emu.control.calls()
+    assert any(c["fault"] == "qps" for c in calls), "the limit was really hit"
+    assert [c["status"] for c in calls if c["action"] == "UploadServerCertificate"].count(200) == 1
+    assert len([c for c in server_certificates(emu) if str(c.get("AliCloudCertificateId")) == "8802"]) == 1
