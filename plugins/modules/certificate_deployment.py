@@ -204,6 +204,31 @@ targets:
       type: str
       returned: when an ALB HTTPS listener paired with a QUIC listener was written
       sample: QUIC listener lsn-2 (paired with this HTTPS listener) keeps a certificate of its own; updated it too.
+    https_enabled:
+      description: CDN and DCDN, after a write; HTTPS is on.
+      type: bool
+      returned: when a CDN or DCDN target was written
+    https_switched_on:
+      description: CDN and DCDN; whether this write switched HTTPS on (O(targets[].enable_https=true)).
+      type: bool
+      returned: when a CDN or DCDN target was written
+    server_certificate_id:
+      description: CLB; the server certificate of the region the listener or SNI domain extension now points at.
+      type: str
+      returned: when a CLB target was written
+    uploaded:
+      description:
+        - CLB; V(false) when an existing server certificate of the region was reused, V(wrapper) when one wrapping
+          the CAS certificate was made, V(pem) when the certificate and the private key that CAS holds were
+          uploaded instead (the international site, where CLB may refuse to wrap a CAS certificate).
+        - The private key is sent in the request body, never in a URL, and never returned.
+      type: raw
+      returned: when a CLB target was written
+      sample: wrapper
+    upload_note:
+      description: CLB; says why the certificate and key were uploaded instead of wrapped.
+      type: str
+      returned: when RV(targets[].uploaded) is V(pem)
 deployments:
   description: With O(deployments), one entry per item, each with RV(certificate) and RV(targets) as above.
   returned: with O(deployments)

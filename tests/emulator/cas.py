@@ -354,19 +354,11 @@ class CasService:
         with self.state.lock:
             order = next((o for o in self.state.orders.values()
                           if o.cert_id == cert_id and o.account_id == caller.account_id), None)
-            # A certificate uploaded to CAS (not issued on an order) is served too, as CAS does.
-            uploaded = getattr(self.state, "uploaded_certificates", {}).get(int(cert_id))
-            if uploaded is not None and uploaded.account_id == caller.account_id and order is None:
-                certificate_pem, key_pem = uploaded.certificate_pem, uploaded.private_key_pem
-                tags, product_code, order_id, instance_id = [], None, None, None
-                name = uploaded.name
-            elif order is None or order.certificate is None:
+            if order is None or order.certificate is None:
                 raise ApiError(404, "NotFound", "The certificate does not exist.")
-            else:
-                certificate_pem, key_pem = order.certificate, order.private_key_pem
-                tags, product_code = order.tags, order.product_code
-                order_id, instance_id = order.order_id, order.instance_id
-                name = f"cert-{cert_id}"
+            certificate_pem, key_pem = order.certificate, order.private_key_pem
+            tags, product_code = order.tags, order.product_code
+            order_id, instance_id = order.order_id, order.instance_id
             region = certificates.cert_region(self.state)
         leaf, *chain = x509.load_pem_x509_certificates(certificate_pem.encode())
 
@@ -383,9 +375,8 @@ class CasService:
             x509.DNSName)
         not_before, not_after = leaf.not_valid_before_utc, leaf.not_valid_after_utc
         detail = {
-            "Id": int(cert_id), "Name": name, "Common": common_name(leaf.subject),
-            "Sans": ",".join(sans),
-            "Issuer": DV_PRODUCTS[product_code][0] if product_code else common_name(leaf.issuer), "OrderId": order_id,
+            "Id": int(cert_id), "Name": f"cert-{cert_id}", "Common": common_name(leaf.subject),
+            "Sans": ",".join(sans), "Issuer": DV_PRODUCTS[product_code][0], "OrderId": order_id,
             "InstanceId": instance_id, "CertIdentifier": f"{cert_id}-{region}",
             "StartDate": not_before.strftime("%Y-%m-%d"), "EndDate": not_after.strftime("%Y-%m-%d"),
             "NotBefore": stamp_ms(not_before), "NotAfter": stamp_ms(not_after),
@@ -400,8 +391,6 @@ class CasService:
                 for c in [leaf, *chain]],
             "Tags": [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in tags],
         }
-        if order_id is None:  # an upload: no order, no instance
-            del detail["OrderId"], detail["InstanceId"]
         if params.get("CertFilter", "").lower() != "true":
             detail["Cert"] = certificate_pem
             if key_pem is not None:

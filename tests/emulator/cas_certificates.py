@@ -83,6 +83,43 @@ class CasCertificateViews:
 
     def register(self, actions: dict) -> None:
         actions.update(self.actions)
+        # GetUserCertificateDetail answers for every certificate id of the account, uploads
+        # included (CAS's API page); the order and instance handlers know only their own, so
+        # an uploaded one is answered here and any other id goes on to them.
+        self._user_certificate_detail = actions.get("GetUserCertificateDetail")
+        actions["GetUserCertificateDetail"] = self.get_user_certificate_detail
+
+    def get_user_certificate_detail(self, caller: Caller, params: dict) -> dict:
+        raw = params.get("CertId", "")
+        with self.state.lock:
+            uploaded = getattr(self.state, "uploaded_certificates", {})
+            certificate = uploaded.get(int(raw)) if str(raw).isdigit() else None
+            if certificate is None or certificate.account_id != caller.account_id:
+                certificate = None
+            else:
+                region = certificates_module.cert_region(self.state)
+        if certificate is None:
+            if self._user_certificate_detail is None:
+                raise ApiError(404, "NotFound", "The certificate does not exist.")
+            return self._user_certificate_detail(caller, params)
+        leaf = certificate.leaf
+        not_before, not_after = certificate.not_before, certificate.not_after
+        detail = {
+            "Id": certificate.certificate_id, "Name": certificate.name, "Common": _common_name(certificate),
+            "Sans": ",".join(certificate.names), "Issuer": str(leaf.issuer.rfc4514_string()),
+            "CertIdentifier": certificate.identifier(region),
+            "StartDate": not_before.strftime("%Y-%m-%d"), "EndDate": not_after.strftime("%Y-%m-%d"),
+            "NotBefore": _ms(not_before), "NotAfter": _ms(not_after),
+            "Expired": not_after <= datetime.datetime.now(datetime.timezone.utc), "BuyInAliyun": False,
+            "Algorithm": _algorithm(certificate)[0] if certificate.algorithm != "SM2" else "SM2",
+            "Fingerprint": leaf.fingerprint(hashes.SHA1()).hex(), "CertSha2": leaf.fingerprint(hashes.SHA256()).hex(),
+            "SerialNo": format(leaf.serial_number, "x"),
+        }
+        if params.get("CertFilter", "").lower() != "true":
+            detail["Cert"] = certificate.certificate_pem
+            if certificate.private_key_pem is not None:
+                detail["Key"] = certificate.private_key_pem
+        return detail
 
     def list_certificates(self, caller: Caller, params: dict) -> dict:
         page = int_param(params, "CurrentPage", 1, minimum=1)

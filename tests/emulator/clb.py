@@ -146,6 +146,19 @@ class ClbService:
     ram_prefix = "slb"  # CLB's API is SLB's: RAM actions are slb:<Action>
     host_id = "slb.aliyuncs.com"
     product = "Slb"
+    # Calls per second per account. UNCONFIRMED: the SLB 2014-05-15 API pages checked (the six
+    # actions below) state no QPS limit, and no SLB quota table was found; these are plausible
+    # picks in line with the other products' pages (reads 100/s like CDN's Describe, writes
+    # 30/s like CDN's Set, the creating UploadServerCertificate lower). Replace them when a
+    # page documents them; tests that fire many calls set {"qps": 0}.
+    qps_limits = {
+        "DescribeLoadBalancerHTTPSListenerAttribute": 100,
+        "DescribeDomainExtensions": 100,
+        "DescribeServerCertificates": 100,
+        "SetLoadBalancerHTTPSListenerAttribute": 30,
+        "SetDomainExtensionAttribute": 30,
+        "UploadServerCertificate": 10,
+    }
 
     def __init__(self, state, certificates) -> None:
         self.state = state

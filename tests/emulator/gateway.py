@@ -88,6 +88,9 @@ class Gateway:
             "product": service.product, "access_key_id": envelope.access_key_id, "account_id": None,
             "signature_version": envelope.signature_version,
             "status": None, "error_code": None, "fault": None, "request_id": request_id,
+            # Where each of the action's own parameters travelled (names only, never values, and
+            # not the signing envelope): a private key must be in the form body, never in a URL.
+            "query_params": _action_params(request.query), "body_params": _action_params(request.form),
         }
         lose_response = False
         try:
@@ -262,3 +265,12 @@ def _check_timestamp(value: str) -> None:
 def incomplete_signature(detail: str = "") -> ApiError:
     message = "The request signature does not conform to Aliyun standards."
     return ApiError(400, "IncompleteSignature", f"{message} {detail}".strip())
+
+
+# The common parameters of a V2 request (its envelope), left out of the call log's parameter names.
+_ENVELOPE_PARAMS = frozenset(("Action", "Version", "Format", "AccessKeyId", "SecurityToken", "Timestamp",
+                              "SignatureMethod", "SignatureVersion", "SignatureNonce", "SignatureType", "Signature"))
+
+
+def _action_params(params: dict) -> list:
+    return sorted(name for name in params if name not in _ENVELOPE_PARAMS)

@@ -229,13 +229,13 @@ class ClbAdapter(Adapter):
             return False
         return not (error.code or "").startswith("Throttling")
 
-    def _upload(self, region, params, matches):
+    def _upload(self, region, params, matches, form_body=None):
         """UploadServerCertificate makes a new object each time: a lost answer is confirmed by a
         fresh DescribeServerCertificates (one server certificate, never two)."""
         def probe():
             return next((c for c in self._listing(region, refresh=True) if matches(c)), None)
 
-        answer = self.clients(region).call("UploadServerCertificate", params, reconcile=probe)
+        answer = self.clients(region).call("UploadServerCertificate", params, reconcile=probe, form_body=form_body)
         listing = self._listing(region)
         if not any(c.get("ServerCertificateId") == answer.get("ServerCertificateId") for c in listing):
             listing.append(answer)
@@ -257,11 +257,11 @@ class ClbAdapter(Adapter):
                     self.describe(target), certificate.certificate_id, self._wrap_refusal))
         fullchain, private_key = pem
         self._fingerprints[certificate.certificate_id] = leaf_fingerprints(fullchain)
-        # The SDK sends these in the query of an HTTPS POST, as every RPC parameter; the key is
-        # never echoed in a result or an error (the transport strips queries from its messages).
+        # In the form body, not the query (where the SDK would put it): a URL may be logged by a
+        # proxy or quoted in an error, a body is not. The gateway takes RPC parameters from both.
         params = {"RegionId": region, "ServerCertificate": fullchain.strip() + "\n", "PrivateKey": private_key,
                   "ServerCertificateName": _server_certificate_name(certificate)}
-        return self._upload(region, params, lambda c: self._is_pem_copy(c, certificate))
+        return self._upload(region, params, lambda c: self._is_pem_copy(c, certificate), form_body=True)
 
 
 def _iso_seconds(value):

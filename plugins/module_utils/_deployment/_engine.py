@@ -371,7 +371,8 @@ def _deploy_target(target, adapter, wanted, certificates, check_mode):
         outcome["previous"] = served.previous()
         comparable = wanted.comparable()
         outcome["certificate_id"] = comparable.certificate_id
-        if adapter.in_sync(target, served, comparable) and not _dissociation_left(target, served, wanted, certificates):
+
+        def in_sync_outcome():
             # No CAS read for a target in sync: its names are the product's, or the certificate's when read anyway.
             known = wanted.known()
             before.update(certificate_id=served.certificate_id, names=served.names, not_after=served.not_after)
@@ -379,8 +380,19 @@ def _deploy_target(target, adapter, wanted, certificates, check_mode):
                 before.update(names=list(known.names), not_after=known.not_after)
             outcome["msg"] = "%s already serves CAS certificate %d." % (described, comparable.certificate_id)
             return outcome, (before, dict(before))
-        before.update(_side(served, certificates))
+
+        def settled(candidate):
+            return adapter.in_sync(target, served, candidate) and not _dissociation_left(
+                target, served, wanted, certificates)
+
+        if settled(comparable):
+            return in_sync_outcome()
         certificate = wanted.full()
+        # The identifier-only certificate has no names, dates or PEM: a target that can only be
+        # matched by them (CLB's PEM copy on the international site) is asked again.
+        if certificate is not comparable and settled(certificate):
+            return in_sync_outcome()
+        before.update(_side(served, certificates))
         # Before any write: the certificate must cover the target's domain.
         wanted_names = list(adapter.covered_names(target))
         missing = covers_all(certificate.names, wanted_names)

@@ -220,3 +220,21 @@ def test_view_never_shows_private_keys(emu, api, cas_ids, balancer):
     view = emu.control._call("GET", "products/clb")
     assert "PRIVATE KEY" not in repr(view)
     assert len(view["server_certificates"]) == 3
+
+
+def test_qps_limits_per_action_and_the_generic_setting(emu, api, cas_ids):
+    """UNCONFIRMED limits (no SLB page states them): UploadServerCertificate is refused once its
+    bucket (10 calls) is empty; reads keep their own bucket; {"qps": 0} lifts every limit."""
+    view = emu.control._call("GET", "products/clb")
+    assert view["guards"]["documented_qps"]["UploadServerCertificate"] == 10
+    assert view["guards"]["documented_qps"]["DescribeServerCertificates"] == 100
+    codes = []
+    while len(codes) < 60 and "Throttling.User" not in codes:
+        response = clb(api, "UploadServerCertificate", RegionId="cn-shanghai",
+                       AliCloudCertificateId=str(cas_ids[0]), AliCloudCertificateName="c")
+        codes.append(response.json().get("Code"))
+    assert codes[-1] == "Throttling.User" and 10 <= codes.count(None) < 60
+    assert api.ok(clb(api, "DescribeServerCertificates", RegionId="cn-shanghai"))
+    clb_settings(emu, qps=0)
+    assert all(api.ok(clb(api, "UploadServerCertificate", RegionId="cn-shanghai", AliCloudCertificateId=str(cas_ids[0]),
+                          AliCloudCertificateName="c")) for _call in range(15))

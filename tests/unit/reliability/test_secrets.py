@@ -253,3 +253,70 @@ def test_certificate_download_at_vvvv_with_diff_leaks_no_key(emu, ansible):
     assert log_path in sources and any(path.endswith("www.pem") for path in sources)
     assert _leaks({"private key": key_lines}, sources) == []
     assert "ESTABLISH LOCAL CONNECTION" in run.stdout
+
+
+def test_certificate_deployment_at_vvvv_with_diff_leaks_no_secret(emu, ansible):
+    """certificate_deployment with an STS identity on the international site, where CLB refuses to
+    wrap the CAS certificate and the module uploads the certificate and the private key that CAS
+    holds (the PEM fallback): in check mode, for real, and on a rerun (which reads the PEM again to
+    recognise the copy), at -vvvv with --diff. Neither the key, the access key secret nor the
+    STS token shows in the output, the log, the results or the temp directories; the key crossed
+    the wire only in the form body of UploadServerCertificate."""
+    from tests.emulator import certificates
+
+    emu.control.reset("demo")
+    emu.control.add_sts(DEMO_ACCOUNT, STS_KEY, STS_SECRET, STS_TOKEN, expired=False)
+    emu.control.settings(cas_site="international")
+    emu.control._call("POST", "products/clb/settings", {"international_wrap_refused": True})
+    created = emu.control._post("orders/bulk", account_id=DEMO_ACCOUNT, count=2, domain_format="deploy{index}.example.com")
+    with emu.state.lock:
+        old_id, new_id = [int(emu.state.orders[order_id].cert_id) for order_id in created["order_ids"]]
+        private_key = certificates.find_certificate(emu.state, DEMO_ACCOUNT, new_id).private_key_pem
+    assert "PRIVATE KEY" in private_key
+    emu.control._call("POST", "products/clb/load_balancers", {
+        "region": "ap-southeast-1", "load_balancer_id": "lb-secret", "listeners": [{"port": 443, "certificate_id": old_id}]})
+    emu.control._call("POST", "products/cdn/domains", {"domain": "deploy1.example.com", "https": False})
+    outputs = os.path.join(ansible.workdir, "outputs")
+    os.makedirs(outputs)
+    log_path = os.path.join(outputs, "ansible.log")
+    deployment = {
+        "site": "international", "certificate_id": str(new_id), "cas_endpoint": emu.base_url,
+        "cdn_endpoint": emu.base_url, "clb_endpoint": emu.base_url, "ca_path": emu.ca_path,
+        "access_key_id": STS_KEY, "access_key_secret": STS_SECRET, "security_token": STS_TOKEN,
+        # force: the bulk orders share one key and name; the listener's names are the old certificate's.
+        "targets": [{"product": "clb", "region": "ap-southeast-1", "load_balancer_id": "lb-secret", "listener_port": 443,
+                     "force": True},
+                    {"product": "cdn", "domain": "deploy1.example.com", "enable_https": True}],
+    }
+    tasks = [
+        {"name": "Deploy (check)", "check_mode": True, "register": "checked",
+         "alicloud.cas.certificate_deployment": deployment},
+        {"name": "Deploy", "register": "deployed", "alicloud.cas.certificate_deployment": deployment},
+        {"name": "Deploy again", "register": "again", "alicloud.cas.certificate_deployment": deployment},
+        {"name": "results", "ansible.builtin.copy": {
+            "dest": os.path.join(outputs, "results.json"),
+            "content": "{{ {'checked': checked, 'deployed': deployed, 'again': again} | to_json }}"}},
+    ]
+    play = [{"name": "deploy", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+    run = ansible.playbook(play, args=["-vvvv", "--diff"], env={"ANSIBLE_LOG_PATH": log_path, "ANSIBLE_PIPELINING": "0"})
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert crash_markers(run.stdout) == []
+    with open(os.path.join(outputs, "results.json"), encoding="utf-8") as handle:
+        results = json.load(handle)
+    assert results["checked"]["changed"] and results["deployed"]["changed"], results
+    assert not results["again"]["changed"], results["again"]
+    assert results["deployed"]["targets"][0]["uploaded"] == "pem", results["deployed"]
+    # The fallback really carried the key (so the scan below means something), in the body only.
+    uploads = [c for c in emu.control.calls() if c["action"] == "UploadServerCertificate" and c["status"] == 200]
+    assert len(uploads) == 1 and "PrivateKey" in uploads[0]["body_params"]
+    assert "PrivateKey" not in uploads[0]["query_params"]
+    key_reads = [c for c in emu.control.calls() if c["action"] == "GetUserCertificateDetail"]
+    assert key_reads and '"before"' in run.stdout and "deploy1.example.com" in run.stdout
+
+    key_lines = [line for line in private_key.splitlines() if line and not line.startswith("-----")]
+    needles = {"private key": key_lines, "access key secret": _forms(STS_SECRET), "STS token": _forms(STS_TOKEN)}
+    sources = {"output": run.stdout, "emulator call log": json.dumps(emu.control.calls())}
+    sources.update(_scanned_sources(ansible, [outputs], skip=[]))
+    assert log_path in sources
+    assert _leaks(needles, sources) == []
+    assert "ESTABLISH LOCAL CONNECTION" in run.stdout

@@ -142,3 +142,36 @@ def test_the_key_for_the_clb_fallback_is_read_only_when_asked_and_handed_to_the_
     chain, key = certificate.load_pem()
     assert chain == "CHAIN" and seen == [key] and "SECRET" in key
     assert rpc.calls[-1] == ("GetUserCertificateDetail", {"CertId": 7})
+
+
+@pytest.mark.parametrize("signing", ["v2", "v3"])
+def test_uploaded_certificates_answer_get_user_certificate_detail(emu, signing):
+    """CAS serves GetUserCertificateDetail for every certificate of the account, uploads included
+    (the emulator used to answer NotFound for them): with CertFilter no PEM and no key, without
+    it both; another account's upload stays NotFound."""
+    from alibabacloud_cas20200407 import models
+    from alibabacloud_tea_util import models as util_models
+
+    from tests.unit.emulator.test_sdk_fidelity import Sdk, assert_matches_model
+
+    emu.control.reset("demo")
+    upload(emu, 9451, ["up.example.com", "www.up.example.com"])
+    sdk = Sdk(emu, signing)
+    filtered = sdk.cas.get_user_certificate_detail_with_options(
+        models.GetUserCertificateDetailRequest(cert_id=9451, cert_filter=True), util_models.RuntimeOptions())
+    assert_matches_model(filtered, sdk.raw[-1])
+    body = filtered.body
+    assert (body.id, body.cert_identifier, body.sans) == (9451, "9451-cn-hangzhou", "up.example.com,www.up.example.com")
+    assert body.cert is None and body.key is None and body.not_after > body.not_before
+    full = sdk.cas.get_user_certificate_detail_with_options(
+        models.GetUserCertificateDetailRequest(cert_id=9451), util_models.RuntimeOptions())
+    assert "BEGIN CERTIFICATE" in full.body.cert and "PRIVATE KEY" in full.body.key
+    with emu.state.lock:
+        import dataclasses
+
+        emu.state.uploaded_certificates[9451] = dataclasses.replace(emu.state.uploaded_certificates[9451],
+                                                                    account_id="999999")
+    rpc = RpcClient(emu.base_url, CAS_VERSION, Credentials(DEMO_KEY, DEMO_SECRET), verify=emu.ca_path,
+                    retry_policy=RetryPolicy(max_attempts=1))
+    with pytest.raises(Exception, match="NotFound"):
+        rpc.call("GetUserCertificateDetail", {"CertId": 9451})
