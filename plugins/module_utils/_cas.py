@@ -18,6 +18,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlibabaCloudError,
     AlicloudCasError,
     ConfigurationError,
+    is_permission_error,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._transport import RetryPolicy
 from ansible_collections.alicloud.cas.plugins.module_utils._paging import read_all_pages
@@ -315,6 +316,8 @@ class CasClient:
     def __init__(self, rpc, clock=time.time):
         self.rpc = rpc
         self._clock = clock
+        # What the caller should hear about without the task failing; the module glue shows them.
+        self.warnings = []
 
     def list_orders(self, keyword=None, status=None, order_type="CPACK"):
         """Every order matching the filters, all pages read."""
@@ -463,7 +466,16 @@ class CasClient:
         except AlibabaCloudError as error:
             if error.code == "NotFound":
                 return None
-            raise
+            if not is_permission_error(error):
+                raise
+            # Issuing and downloading never needed this action before the identifier was
+            # returned: a RAM policy written for them must keep working.
+            warning = ("certificate_identifier is null: the RAM policy does not allow"
+                       " yundun-cert:GetUserCertificateDetail (%s). Grant it to get the identifier; deploying"
+                       " the certificate with alicloud.cas.certificate_deployment needs it too." % error.code)
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+            return None
         return answer.get("CertIdentifier") or None
 
     def package_state(self, product_code):

@@ -94,6 +94,22 @@ def secret_forms(secret):
     return {secret, once, quote(once, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
 
 
+# Codes that mean "the RAM policy does not allow this action", as the services spell them
+# (Forbidden.RAM from the gateway; NoPermission / Forbidden.NoPermission from the products;
+# ALB/NLB's historical "Forbbiden" spelling included).
+PERMISSION_CODES = frozenset((
+    "Forbidden.RAM", "Forbidden.NoPermission", "Forbbiden.NoPermission", "NoPermission", "Forbidden",
+    "Forbidden.AccessDenied", "Forbidden.Unauthorized", "UnauthorizedOperation", "Forbidden.NoRamPermission",
+    "Forbidden.SubUser", "Forbidden.RAMUserNotAuthorized",
+))
+
+
+def is_permission_error(error):
+    """True when ``error`` is a refusal by the caller's RAM policy."""
+    code = getattr(error, "code", None) or ""
+    return code in PERMISSION_CODES or code.startswith("NoPermission.") or code.startswith("Forbidden.RAM")
+
+
 class AlicloudCasError(Exception):
     """Base class of every error this collection raises deliberately."""
 

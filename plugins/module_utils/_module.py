@@ -100,6 +100,7 @@ class AlicloudModule:
         if api and not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
         self._session = None
+        self._cas_clients = []  # their warnings are shown when the module exits
         if self.params.get("region"):
             self.module.deprecate(
                 "The region option selects nothing: CAS and Alidns are global services on each site, and"
@@ -152,8 +153,10 @@ class AlicloudModule:
                 self.module.no_log_values.update(secret_forms(secret))
 
     def cas(self):
-        return CasClient(self._rpc(cas_endpoint(self.params["cas_endpoint"], self.params["site"], os.environ),
-                                   CAS_VERSION))
+        client = CasClient(self._rpc(cas_endpoint(self.params["cas_endpoint"], self.params["site"], os.environ),
+                                     CAS_VERSION))
+        self._cas_clients.append(client)
+        return client
 
     def hide_private_key(self, private_key_pem):
         """Keep a private key read from CAS (CLB's upload fallback) out of everything returned."""
@@ -194,7 +197,7 @@ class AlicloudModule:
         except Exception as error:  # a bug: still report it without secrets
             self.module.fail_json(msg="Unexpected error: %s" % scrub(error), exception=scrub(traceback.format_exc()))
         else:
-            for warning in result.pop("warnings", []):
+            for warning in result.pop("warnings", []) + [w for c in self._cas_clients for w in c.warnings]:
                 self.module.warn(warning)
             self.module.exit_json(**result)
 

@@ -324,7 +324,7 @@ certificate_identifier:
   description:
     - As RV(alicloud.cas.certificate_request_info#module:certificate_identifier), the C(CertIdentifier) of the issued
       certificate (C(<certificate_id>-<region>), the region being the CAS site's), taken from CAS; V(null) until it
-      is issued.
+      is issued, or with a warning when the RAM policy does not allow C(yundun-cert:GetUserCertificateDetail).
   returned: always, except with O(certificates)
   type: str
   sample: "12000001-cn-hangzhou"

@@ -194,3 +194,19 @@ def test_certificate_instance_info_returns_the_new_name_beside_the_old(site, emu
     listed = result_of(certificate_instance_info, emulator, capsys, status="normal")
     for instance in detail["instances"] + listed["instances"]:
         assert_ids(instance, site, deprecated="cert_identifier")
+
+
+def test_a_policy_without_get_user_certificate_detail_still_issues_and_downloads(site, emulator, capsys, issued,
+                                                                                  tmp_path):
+    # A RAM policy written for issuing and downloading V1.0 certificates never needed
+    # GetUserCertificateDetail: the identifier is then null, with a warning naming the action.
+    order_id, _instance_id = issued
+    emulator.control._call("POST", "deny", {"action": "GetUserCertificateDetail"})
+    info = result_of(certificate_request_info, emulator, capsys, order_id=order_id, wait=True)
+    download = result_of(certificate_download, emulator, capsys, order_id=order_id, wait=True,
+                         fullchain_dest=str(tmp_path / "fullchain.pem"), privatekey_dest=str(tmp_path / "key.pem"))
+    for result in (info, download):
+        assert result["phase"] == "issued" and isinstance(result["certificate_id"], int)
+        assert result["certificate_identifier"] is None
+        assert "yundun-cert:GetUserCertificateDetail" in json.dumps(result["warnings"])
+    assert (tmp_path / "fullchain.pem").exists()
