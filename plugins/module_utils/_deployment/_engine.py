@@ -27,6 +27,7 @@ from ansible_collections.alicloud.cas.plugins.module_utils._errors import (
     AlicloudCasError,
     ConfigurationError,
     PartialResultError,
+    is_permission_error,
 )
 from ansible_collections.alicloud.cas.plugins.module_utils._validation import normalize_domain
 
@@ -37,22 +38,9 @@ COMMON_OPTIONS = ("product", "force")
 CAS_RAM_PREFIX = "yundun-cert"
 CAS_ACTIONS = frozenset(("GetUserCertificateDetail", "ListCertificates", "GetCertificateDetail"))
 RAM_PREFIXES = {"cdn": "cdn", "dcdn": "dcdn", "clb": "slb", "alb": "alb", "nlb": "nlb"}
-# Codes that mean "the RAM policy does not allow this action", as the products spell them
-# (Forbidden.RAM from the gateway; NoPermission / Forbidden.NoPermission from the products;
-# ALB/NLB's historical "Forbbiden" spelling included).
-PERMISSION_CODES = frozenset((
-    "Forbidden.RAM", "Forbidden.NoPermission", "Forbbiden.NoPermission", "NoPermission", "Forbidden",
-    "Forbidden.AccessDenied", "Forbidden.Unauthorized", "UnauthorizedOperation", "Forbidden.NoRamPermission",
-    "Forbidden.SubUser", "Forbidden.RAMUserNotAuthorized",
-))
 BOOLEAN_OPTIONS = ("additional", "enable_https", "force")
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 _REGION_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
-
-
-def is_permission_error(error):
-    code = getattr(error, "code", None) or ""
-    return code in PERMISSION_CODES or code.startswith("NoPermission.") or code.startswith("Forbidden.RAM")
 
 
 def _is_set(value):
