@@ -17,8 +17,10 @@ HARNESS := scripts/harness.sh
 
 help:
 	@echo "alicloud.cas targets:"
-	@echo "  make demo         issue a certificate against the local emulator (scripts/demo.sh); a second run"
-	@echo "                   finds it valid and calls nothing (make demo DEMO_RESET=1 starts over)"
+	@echo "  make demo         issue a certificate against the local emulator, deploy it to the emulated CDN"
+	@echo "                   domain www.example.com and show the edge's TLS handshake (scripts/demo.sh); its"
+	@echo "                   second play run makes no CAS call and only reads the CDN domain"
+	@echo "                   (DEMO_ACCOUNT=v2: V2.0 instances, ad hoc; there a second make demo calls nothing)"
 	@echo "  make shell        a subshell with $(VENV) active and ANSIBLE_COLLECTIONS_PATH set, so that"
 	@echo "                   ansible-doc / ansible -m alicloud.cas.* use this checkout (scripts/shell.sh)"
 	@echo "  make test         whole suite: units, target-crypto, sanity, lint, docs, integration, molecule, galaxy, ee,"

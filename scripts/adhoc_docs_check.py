@@ -1,4 +1,4 @@
-"""Run the ad hoc commands that README.md and docs/examples.md show, against the emulator.
+"""Run the ad hoc commands that README.md, docs/examples.md and docs/deployment.md show, against the emulator.
 
 Used by scripts/docs-check.sh. The commands are read from the pages, not copied here: every
 fenced ``sh`` block that holds ``ansible localhost -m alicloud.cas.`` is part of the page's
@@ -7,8 +7,9 @@ sequence, in the page's order, and each page runs from a fresh emulator account 
 Each logical line (``\\`` continuations and lines inside double quotes joined) of such a block is handled as follows:
 
 * ``export ALIBABA_CLOUD_...=...``: skipped; the emulator's credentials and endpoints are in
-  the environment instead (ALIBABA_CLOUD_CAS_ENDPOINT, ALIBABA_CLOUD_DNS_ENDPOINT and
-  REQUESTS_CA_BUNDLE point the modules at it, as they would at any endpoint);
+  the environment instead (ALIBABA_CLOUD_CAS_ENDPOINT, ALIBABA_CLOUD_DNS_ENDPOINT, the five
+  ALIBABA_CLOUD_{CDN,DCDN,CLB,ALB,NLB}_ENDPOINT and REQUESTS_CA_BUNDLE point the modules at it,
+  as they would at any endpoint);
 * ``NAME=value  # ...``: a value the reader copies from the output before; the check sets it
   from that output (FROM_OUTPUT says where from) and fails on a name it does not know;
 * ``ansible localhost -m alicloud.cas.MODULE ...``: run with bash as written; it must exit 0
@@ -47,6 +48,7 @@ FROM_OUTPUT = {
     "TXT_RECORD": ("certificate_request", lambda r: r["validations"][0]["fqdn"]),
     "TXT_VALUE": ("certificate_request", lambda r: r["validations"][0]["value"]),
 }
+PRODUCTS = ("CDN", "DCDN", "CLB", "ALB", "NLB")  # certificate_deployment's ALIBABA_CLOUD_<P>_ENDPOINT
 EMULATOR_KEY = ("LTAI5tEmulatorDemoKey01", "EmulatorDemoSecret0123456789abc")  # the demo seed's
 
 
@@ -106,6 +108,8 @@ def environment(emulator, values):
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": EMULATOR_KEY[1],
         "ALIBABA_CLOUD_CAS_ENDPOINT": emulator.info["base_url"],
         "ALIBABA_CLOUD_DNS_ENDPOINT": emulator.info["base_url"],
+        # The five products certificate_deployment talks to answer on the same URL.
+        **{"ALIBABA_CLOUD_%s_ENDPOINT" % product: emulator.info["base_url"] for product in PRODUCTS},
         "REQUESTS_CA_BUNDLE": emulator.info["ca_path"],
         "ANSIBLE_NOCOLOR": "1",
     })

@@ -230,7 +230,7 @@ PURPOSE = {
     "CreateContact": "add the applicant as a contact (once per account)",
     "UpdateInstance": "fill in the application on the instance",
     "ApplyCertificate": "submit the application (spends the instance)",
-    "GetUserCertificateDetail": "download the issued certificate and its key",
+    "GetUserCertificateDetail": "read the issued certificate (to save it; to check its names before deploying)",
     "DescribeDomainCertificateInfo": "read which certificate the CDN domain serves",
     "SetCdnDomainSSLCertificate": "point the CDN domain at the new certificate (HTTPS on)",
 }

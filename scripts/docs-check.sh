@@ -13,8 +13,9 @@
 #   5. in a fresh shell (no ANSIBLE_* variable, another directory), the line that
 #      scripts/shell.sh --print gives (make demo ends with it) lets ansible-doc find the
 #      checkout's modules, and so does `scripts/shell.sh -- CMD` (make shell);
-#   6. the ad hoc commands (`ansible localhost -m alicloud.cas...`) that README.md and
-#      docs/examples.md show run, as written, against the emulator (scripts/adhoc_docs_check.py).
+#   6. the ad hoc commands (`ansible localhost -m alicloud.cas...`) that README.md,
+#      docs/examples.md and docs/deployment.md show run, as written, against the emulator
+#      (scripts/adhoc_docs_check.py).
 #
 # Environment: VENV (default .venv).
 set -uo pipefail
@@ -201,8 +202,8 @@ else
 fi
 rm -rf "$fresh_home"
 
-echo "== docs-check: the ad hoc commands of README.md and docs/examples.md, run against the emulator"
-if python scripts/adhoc_docs_check.py "$VENV/bin/python" README.md docs/examples.md 2>&1 | sed 's/^adhoc:/  adhoc:/'; then
+echo "== docs-check: the ad hoc commands of README.md, docs/examples.md and docs/deployment.md, run against the emulator"
+if python scripts/adhoc_docs_check.py "$VENV/bin/python" README.md docs/examples.md docs/deployment.md 2>&1 | sed 's/^adhoc:/  adhoc:/'; then
     :
 else
     fail=1

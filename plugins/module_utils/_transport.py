@@ -46,7 +46,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module glue
 
 # galaxy.yml holds the version; scripts/release.sh writes it here too (modules cannot read galaxy.yml
 # at run time) and `make galaxy` fails when the two differ.
-COLLECTION_VERSION = "0.4.0"
+COLLECTION_VERSION = "0.5.0"
 
 _QUERY = re.compile(r"\?[^\s)'\"]*")
 
