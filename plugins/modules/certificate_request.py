@@ -537,7 +537,7 @@ certificate_identifier:
       V(null) otherwise. ALB and NLB refer to a CAS certificate by it.
     - Taken from CAS, never built. For an instance it comes with C(GetInstanceDetail); for an order one
       C(GetUserCertificateDetail) (without the certificate) is asked once it is issued.
-    - V(null) also when the RAM policy does not allow C(yundun-cert:GetUserCertificateDetail), with a warning:
+    - V(null) also when the RAM policy does not allow C(yundun-cert:GetUserCertificateDetail), with a warning;
       issuing and downloading do not need that action, deploying does.
   returned: when O(state=present)
   type: str

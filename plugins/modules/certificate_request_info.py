@@ -366,8 +366,6 @@ certificate_id:
     - The CAS id of the issued certificate, an integer (for an order, the C(CertId) of C(DescribeCertificateState);
       for an instance, its C(CertificateId)). CDN, DCDN and CLB refer to a CAS certificate by this id.
     - V(null) until the certificate is issued.
-    - V(null) also when the RAM policy does not allow C(yundun-cert:GetUserCertificateDetail), with a warning:
-      issuing and downloading do not need that action, deploying does.
   returned: always, except with O(certificates)
   type: int
   sample: 12000001
@@ -380,6 +378,8 @@ certificate_identifier:
     - Taken from CAS, never built. For an instance it comes with C(GetInstanceDetail); for an order it costs one
       C(GetUserCertificateDetail) (without the certificate) once the order is issued.
     - V(null) until the certificate is issued.
+    - V(null) also when the RAM policy does not allow C(yundun-cert:GetUserCertificateDetail), with a warning;
+      issuing and downloading do not need that action, deploying does.
   returned: always, except with O(certificates)
   type: str
   sample: "12000001-cn-hangzhou"
