@@ -196,8 +196,7 @@ def test_certificate_instance_info_returns_the_new_name_beside_the_old(site, emu
         assert_ids(instance, site, deprecated="cert_identifier")
 
 
-def test_a_policy_without_get_user_certificate_detail_still_issues_and_downloads(site, emulator, capsys, issued,
-                                                                                  tmp_path):
+def test_a_policy_without_get_user_certificate_detail_still_issues_and_downloads(site, emulator, capsys, issued, tmp_path):
     # A RAM policy written for issuing and downloading V1.0 certificates never needed
     # GetUserCertificateDetail: the identifier is then null, with a warning naming the action.
     order_id, _instance_id = issued
