@@ -16,11 +16,17 @@ HTTPS is on (CDN ``ServerCertificateStatus``, DCDN ``SSLProtocol``). Both answer
 
 from __future__ import annotations
 
+import zlib
+
 from ansible_collections.alicloud.cas.plugins.module_utils._deployment._base import (
     Adapter,
     DeploymentRefusedError,
     Served,
 )
+
+# Lanes of one run (see Adapter.lane): a few, so that reads and writes overlap their round
+# trips, while the account's QPS limit (SetCdnDomainSSLCertificate 30/s) stays the bound.
+DOMAIN_LANES = 4
 
 CDN_VERSION = "2018-05-10"
 DCDN_VERSION = "2018-01-15"
@@ -49,6 +55,10 @@ class _DomainCertificateAdapter(Adapter):
 
     def describe(self, target):
         return "%s domain %s" % (self.product, self._domain(target))
+
+    def lane(self, target, served):
+        # Domains are independent of each other; crc32, not hash(), so that every run splits them alike.
+        return (self.product, zlib.crc32(self._domain(target).encode("utf-8")) % DOMAIN_LANES)
 
     # --- read -------------------------------------------------------------------------------
     def read(self, target):
