@@ -223,7 +223,7 @@ def test_a_clb_region_makes_one_server_certificate_for_all_its_listeners_and_run
     items[2:2] = [alb_item(lid) for lid in alb_listeners]
     recorder = Recorder()
     result = run_ok(emu, items, recorder, certificates,
-                 {"alb": (AlbAdapter, ALB_VERSION), "clb": (ClbAdapter, CLB_VERSION)})
+                    {"alb": (AlbAdapter, ALB_VERSION), "clb": (ClbAdapter, CLB_VERSION)})
     outcomes = result["targets"]
     assert [t["product"] for t in outcomes] == [item["product"] for item in items]
     assert all(t["changed"] and not t["failed"] for t in outcomes)
