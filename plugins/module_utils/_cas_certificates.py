@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
 
 from ansible_collections.alicloud.cas.plugins.module_utils._cas_instances import iso_from_epoch, split_names
 from ansible_collections.alicloud.cas.plugins.module_utils._deployment._base import DeployableCertificate
@@ -104,11 +105,16 @@ class CasCertificates:
         self.site = site
         self.clock = clock or time.time
         self._by_id = {}
+        # The deployment engine asks from several threads; each certificate is still read once.
+        self._lock = threading.RLock()
 
     def by_id(self, certificate_id):
         """The DeployableCertificate with this numeric id; CertificateNotUsableError when
         CAS does not know it. (GetUserCertificateDetail with CertFilter=true: no PEM, no key.)"""
-        certificate_id = int(certificate_id)
+        with self._lock:
+            return self._by_id_once(int(certificate_id))
+
+    def _by_id_once(self, certificate_id):
         if certificate_id in self._by_id:
             return self._by_id[certificate_id]
         try:
@@ -216,5 +222,6 @@ class CasCertificates:
             certificate_id, identifier, identifier.split("-", 1)[1] if "-" in identifier else SITE_REGIONS[self.site],
             item.get("CertificateName"), [n.lower() for n in item_names], iso_from_epoch(item.get("NotBefore")),
             iso_from_epoch(item.get("NotAfter")), load_pem=self._pem_loader(certificate_id))
-        self._by_id.setdefault(certificate_id, certificate)
+        with self._lock:
+            self._by_id.setdefault(certificate_id, certificate)
         return self.usable(certificate), why

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -493,6 +494,9 @@ class CredentialsProvider:
         self._renew_before = renew_before
         self._renew_interval = renew_interval
         self._last_renewal = None
+        # One provider signs the calls of several threads (the deployment engine's lanes):
+        # credentials due for renewal are renewed once, not once per thread.
+        self._lock = threading.RLock()
 
     @property
     def renewable(self):
@@ -500,6 +504,12 @@ class CredentialsProvider:
 
     def current(self):
         """Credentials for the next request: renewed first when they are about to expire."""
+        if not self.renewable:
+            return self._credentials
+        with self._lock:
+            return self._current()
+
+    def _current(self):
         credentials = self._credentials
         if self.renewable and credentials.expiration is not None and self._due():
             try:
@@ -517,9 +527,10 @@ class CredentialsProvider:
         """
         if not self.renewable:
             return None
-        if self._credentials is rejected:
-            self._renew()
-        renewed = self._credentials
+        with self._lock:
+            if self._credentials is rejected:
+                self._renew()
+            renewed = self._credentials
         if (renewed.access_key_id, renewed.security_token) == (rejected.access_key_id, rejected.security_token):
             return None
         return renewed

@@ -10,6 +10,7 @@ where errors become fail_json."""
 from __future__ import annotations
 
 import os
+import threading
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -170,16 +171,19 @@ class AlicloudModule:
 
     def deployment_clients(self, product):
         """``clients(region)`` for ``product``: one RpcClient per region (None for CDN and DCDN),
-        made on first use and sharing this run's session. NLB sends its parameters in the body."""
+        made on first use and sharing this run's session. NLB sends its parameters in the body.
+        Safe to call from the engine's threads: each client is made once."""
         made = {}
+        lock = threading.Lock()
 
         def clients(region=None):
-            if region not in made:
-                endpoint = product_endpoint(product, self.params.get("%s_endpoint" % product), self.params["site"],
-                                            region, os.environ)
-                made[region] = self._rpc(endpoint, PRODUCT_VERSIONS[product],
-                                         form_body=product in FORM_BODY_PRODUCTS)
-            return made[region]
+            with lock:
+                if region not in made:
+                    endpoint = product_endpoint(product, self.params.get("%s_endpoint" % product),
+                                                self.params["site"], region, os.environ)
+                    made[region] = self._rpc(endpoint, PRODUCT_VERSIONS[product],
+                                             form_body=product in FORM_BODY_PRODUCTS)
+                return made[region]
         return clients
 
     def alidns(self):

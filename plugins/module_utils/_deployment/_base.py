@@ -125,6 +125,14 @@ class Adapter:
         """A short human name of the target for messages, e.g. ``alb listener lsn-1 (cn-hangzhou)``."""
         raise NotImplementedError
 
+    def lane(self, target, served):
+        """A hashable key: the engine runs the targets of one lane one after the other (in item
+        order) and different lanes at the same time. Asked after ``read``, so that a key may use
+        what the product reported (ALB/NLB: the listener's load balancer). Default: one lane for
+        the whole product, i.e. no concurrency within it. Lanes may share the adapter, so any
+        per-run cache must be safe to use from several threads."""
+        return (self.product,)
+
     def read(self, target):
         """Return a Served for the target. Reads only; raises AlibabaCloudError subclasses."""
         raise NotImplementedError

@@ -20,6 +20,7 @@ import base64
 import datetime
 import hashlib
 import re
+import threading
 
 from ansible_collections.alicloud.cas.plugins.module_utils._deployment._base import (
     Adapter,
@@ -87,6 +88,8 @@ class ClbAdapter(Adapter):
         self._listings = {}  # region -> list of DescribeServerCertificates entries (read once per run)
         self._fingerprints = {}  # CAS id -> leaf fingerprints, for PEM-uploaded server certificates
         self._wrap_refusal = None  # the code CLB refused AliCloudCertificateId with in this run
+        # The engine reads targets on several threads: a region's listing is read by one of them.
+        self._listing_lock = threading.Lock()
 
     # --- naming -----------------------------------------------------------------------------
     @staticmethod
@@ -106,11 +109,17 @@ class ClbAdapter(Adapter):
         return "%s SNI domain extension %s" % (listener, domain) if domain else listener
 
     # --- reads ------------------------------------------------------------------------------
+    def lane(self, target, served):
+        # One lane per region: the server certificate wrapping the CAS certificate is reused by
+        # every listener of the region, so two of them must never race into two uploads.
+        return (self.product, target["region"])
+
     def _listing(self, region, refresh=False):
-        if refresh or region not in self._listings:
-            answer = self.clients(region).call("DescribeServerCertificates", {"RegionId": region})
-            self._listings[region] = list((answer.get("ServerCertificates") or {}).get("ServerCertificate") or [])
-        return self._listings[region]
+        with self._listing_lock:
+            if refresh or region not in self._listings:
+                answer = self.clients(region).call("DescribeServerCertificates", {"RegionId": region})
+                self._listings[region] = list((answer.get("ServerCertificates") or {}).get("ServerCertificate") or [])
+            return self._listings[region]
 
     def _find(self, region, server_certificate_id):
         if not server_certificate_id:

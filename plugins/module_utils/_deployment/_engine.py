@@ -11,11 +11,19 @@ Plain functions over an ``adapters`` mapping (product -> Adapter instance) and a
 _cas_certificates.CasCertificates), so that tests can pass fakes of both.
 
 Order of events: every item of every deployment is checked (no call), then each deployment's
-certificate is resolved, then each target is read, compared and, on a difference and outside
-check mode, written. A target's error is its outcome; the others go on.
+certificate is resolved, then its targets are read, then compared and, on a difference and
+outside check mode, written. A target's error is its outcome; the others go on.
+
+Targets run in lanes (``Adapter.lane``, decided after the read): the targets of one lane one
+after the other, in item order; different lanes at the same time, on at most ``MAX_WORKERS``
+threads. So the writes to one load balancer stay serialized while other load balancers' and
+products' go on; the reads run on the same threads. Results and diff keep item order.
 """
 
 from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.alicloud.cas.plugins.module_utils._cas_certificates import (
     covers_all,
@@ -41,6 +49,24 @@ RAM_PREFIXES = {"cdn": "cdn", "dcdn": "dcdn", "clb": "slb", "alb": "alb", "nlb":
 BOOLEAN_OPTIONS = ("additional", "enable_https", "force")
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 _REGION_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+# Threads for one run's reads and lanes: enough to overlap ALB/NLB Configuring waits and
+# network round trips, few enough to stay near the products' QPS limits (the transport retries
+# throttled calls anyway) and inside requests' connection pool (10 per host).
+MAX_WORKERS = 8
+
+
+def _in_pool(function, items):
+    """``[function(item) for item in items]``, run on up to MAX_WORKERS threads; results in
+    item order. An exception (a bug: errors of the API are outcomes) is raised once every
+    item has finished, so that no write is left half-watched."""
+    items = list(items)
+    if len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(items))) as pool:
+        futures = [pool.submit(function, item) for item in items]
+    return [future.result() for future in futures]
 
 
 def _is_set(value):
@@ -229,6 +255,8 @@ class WantedCertificate:
         self.selected = None
         self._full = None
         self._error = None
+        # Lanes ask for the certificate at the same time: it is read once.
+        self._lock = threading.Lock()
         kind, value, identifier = selector
         self.for_comparison = None
         if kind == "id" and identifier:
@@ -254,11 +282,12 @@ class WantedCertificate:
 
     def full(self):
         """The DeployableCertificate read from CAS and checked usable; raises the kept error."""
-        if self._full is None and self._error is None:
-            try:
-                self._full, self.selected = _resolve(self.selector, self.targets, self.adapters, self.certificates)
-            except AlicloudCasError as error:
-                self._error = error
+        with self._lock:
+            if self._full is None and self._error is None:
+                try:
+                    self._full, self.selected = _resolve(self.selector, self.targets, self.adapters, self.certificates)
+                except AlicloudCasError as error:
+                    self._error = error
         if self._error is not None:
             raise self._error
         return self._full
@@ -277,19 +306,46 @@ class WantedCertificate:
 
 def _deploy_one(selector, targets, path, adapters, certificates, check_mode, write):
     if not write:
-        return {"targets": [_report_target(target, adapters[target["product"]], certificates) for target in targets],
-                "_diffs": []}
+        return {"targets": _in_pool(lambda target: _report_target(target, adapters[target["product"]], certificates),
+                                    targets), "_diffs": []}
     wanted = WantedCertificate(selector, targets, adapters, certificates)
-    outcomes, diffs = [], []
-    for target in targets:
+    if wanted.for_comparison is None and wanted.error is not None:
+        return {"targets": [_failure(target, wanted.error, adapters[target["product"]]) for target in targets],
+                "_diffs": [], "certificate": wanted.summary()}
+    reads = _in_pool(lambda target: _read_target(target, adapters[target["product"]]), targets)
+    lanes = {}
+    for index, (target, (served, _error)) in enumerate(zip(targets, reads)):
         adapter = adapters[target["product"]]
-        if wanted.for_comparison is None and wanted.error is not None:
-            outcomes.append(_failure(target, wanted.error, adapter))
-            continue
-        outcome, diff = _deploy_target(target, adapter, wanted, certificates, check_mode)
-        outcomes.append(outcome)
-        diffs.append(diff)
+        lanes.setdefault(_lane(adapter, target, served), []).append(index)
+    finished = {}
+
+    def run_lane(indexes):
+        for index in indexes:
+            target = targets[index]
+            served, error = reads[index]
+            finished[index] = _deploy_target(target, adapters[target["product"]], wanted, certificates, check_mode,
+                                             served, error)
+
+    _in_pool(run_lane, lanes.values())
+    outcomes = [finished[index][0] for index in range(len(targets))]
+    diffs = [finished[index][1] for index in range(len(targets))]
     return {"targets": outcomes, "_diffs": diffs, "certificate": wanted.summary()}
+
+
+def _read_target(target, adapter):
+    """(Served, None), or (None, the AlicloudCasError that is the target's outcome)."""
+    try:
+        return adapter.read(target), None
+    except AlicloudCasError as error:
+        return None, error
+
+
+def _lane(adapter, target, served):
+    """The adapter's lane of a target; a target whose read failed writes nothing, and goes in
+    the product's lane (it only makes its outcome)."""
+    if served is None:
+        return (target["product"],)
+    return adapter.lane(target, served)
 
 
 def _resolve(selector, targets, adapters, certificates):
@@ -349,12 +405,14 @@ def _side(served, certificates):
     return {"certificate_id": served.certificate_id, "names": names, "not_after": not_after}
 
 
-def _deploy_target(target, adapter, wanted, certificates, check_mode):
+def _deploy_target(target, adapter, wanted, certificates, check_mode, served, read_error):
+    """Compare and, on a difference, write one target that has been read (``served``), or make
+    ``read_error`` its outcome."""
     described = _describe(adapter, target)
     before = {"target": described, "certificate_id": None, "names": None, "not_after": None}
-    served = None
     try:
-        served = adapter.read(target)
+        if read_error is not None:
+            raise read_error
         outcome = _base_outcome(target)
         outcome["previous"] = served.previous()
         comparable = wanted.comparable()

@@ -56,9 +56,11 @@ class ListenerAdapter(Adapter):
     page_size = 50  # the largest MaxResults the product accepts
     sends_region = False  # NLB takes RegionId on every call; ALB has none (its endpoint is regional)
     dissociate_batch = 10  # certificates per dissociation call
-    # Seconds between two reads while a listener is Configuring (a class attribute so that
-    # tests against a fast emulator can lower it).
-    poll_interval = 2.0
+    # Seconds between two reads while a listener is Configuring: the first re-read after
+    # ``first_poll`` (most windows are short), each later one twice as late, up to
+    # ``poll_interval`` (class attributes so that tests against a fast emulator can lower them).
+    first_poll = 0.25
+    poll_interval = 5.0
     # Times one write is sent again, with its ClientToken, after an outcome the transport
     # could not confirm.
     max_resends = 2
@@ -84,6 +86,12 @@ class ListenerAdapter(Adapter):
 
     def describe(self, target):
         return "%s listener %s (%s)" % (self.product, target["listener_id"], target["region"])
+
+    def lane(self, target, served):
+        """Writes to one load balancer are serialized (a write may put the whole load balancer
+        in Configuring); different load balancers are written at the same time. A listener
+        whose load balancer is not reported shares its region's lane."""
+        return (self.product, target["region"], served.detail.get("load_balancer_id"))
 
     def read(self, target):
         attributes = self._attributes(target["region"], target["listener_id"])
@@ -219,6 +227,7 @@ class ListenerAdapter(Adapter):
         bounded by ``wait_timeout``; a DeploymentRefusedError naming the listener when the
         bound is reached."""
         deadline = self._clock() + self.wait_timeout
+        delay = min(self.first_poll, self.poll_interval)
         while True:
             attributes = self._attributes(region, listener_id)
             ready = attributes.get("ListenerStatus") != CONFIGURING
@@ -236,7 +245,8 @@ class ListenerAdapter(Adapter):
                 raise DeploymentRefusedError(
                     "%s is still Configuring after %s s (wait_timeout); another change of this load balancer "
                     "may be in progress. Run again later, or raise wait_timeout." % (name, self.wait_timeout))
-            self._sleep(min(self.poll_interval, left))
+            self._sleep(min(delay, left))
+            delay = min(delay * 2, self.poll_interval)
 
     def _attributes(self, region, listener_id):
         params = {"ListenerId": listener_id}
